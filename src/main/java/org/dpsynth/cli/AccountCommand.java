@@ -1,0 +1,145 @@
+package org.dpsynth.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.dpsynth.privacy.GaussianAccountant;
+import org.dpsynth.privacy.PrivacyLedger;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code account}: privacy accounting without Spark. */
+@Command(
+    name = "account",
+    mixinStandardHelpOptions = true,
+    description = "Privacy accounting: epsilon of composed Gaussian releases, sigma calibration, ledger totals.",
+    subcommands = {AccountCommand.Gaussian.class, AccountCommand.Ledger.class})
+public final class AccountCommand implements Runnable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** {@code account gaussian}: T Gaussian releases of sensitivity C, composed exactly as mu-GDP. */
+  @Command(
+      name = "gaussian",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Epsilon of T Gaussian releases with noise standard deviation SIGMA and L2 sensitivity C,",
+        "composed exactly (mu-GDP, mu = sqrt(T) * C / SIGMA); or, with --epsilon, the smallest",
+        "SIGMA that keeps epsilon at or under the target."
+      })
+  static final class Gaussian implements Callable<Integer> {
+    static final class Given {
+      @Option(names = "--sigma", required = true, description = "Noise standard deviation of each release.")
+      Double sigma;
+
+      @Option(names = "--epsilon", required = true, description = "Target epsilon: print the calibrated sigma.")
+      Double epsilon;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Given given;
+
+    @Option(names = "--steps", defaultValue = "1", description = "Number of releases T (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--delta", required = true, description = "Target delta.")
+    double delta;
+
+    @Option(names = "--sensitivity", defaultValue = "1", description = "L2 sensitivity C of each release (default: ${DEFAULT-VALUE}).")
+    double sensitivity;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!(sensitivity > 0) || !Double.isFinite(sensitivity)) {
+        throw new IllegalArgumentException("--sensitivity must be a finite number > 0, got " + sensitivity);
+      }
+      double sigma;
+      double epsilon;
+      if (given.sigma != null) {
+        sigma = given.sigma;
+        if (!(sigma > 0) || !Double.isFinite(sigma)) {
+          throw new IllegalArgumentException("--sigma must be a finite number > 0, got " + sigma);
+        }
+        epsilon = GaussianAccountant.epsilon(GaussianAccountant.mu(sigma / sensitivity, steps), delta);
+      } else {
+        epsilon = given.epsilon;
+        sigma = GaussianAccountant.calibrateNoiseMultiplier(epsilon, delta, steps) * sensitivity;
+        epsilon = GaussianAccountant.epsilon(GaussianAccountant.mu(sigma / sensitivity, steps), delta);
+      }
+      double mu = GaussianAccountant.mu(sigma / sensitivity, steps);
+      if (json) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("mechanism", "gaussian");
+        o.put("epsilon", epsilon);
+        o.put("delta", delta);
+        o.put("sigma", sigma);
+        o.put("steps", steps);
+        o.put("sensitivity", sensitivity);
+        o.put("mu", mu);
+        System.out.println(JSON.writeValueAsString(o));
+      } else {
+        System.out.printf(
+            "epsilon = %.6g  (delta = %.3g, sigma = %.6g, steps = %d, sensitivity = %.6g, mu-GDP = %.6g)%n",
+            epsilon, delta, sigma, steps, sensitivity, mu);
+      }
+      return 0;
+    }
+  }
+
+  /** {@code account ledger}: total epsilon of every release recorded in a privacy ledger. */
+  @Command(
+      name = "ledger",
+      mixinStandardHelpOptions = true,
+      description = "Total epsilon of all releases recorded in a privacy ledger (JSON lines).")
+  static final class Ledger implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PATH", description = "The ledger file (privacy-ledger.jsonl).")
+    Path path;
+
+    @Option(names = "--delta", required = true, description = "Delta at which to report epsilon.")
+    double delta;
+
+    @Option(names = "--dataset", description = "Only releases on this dataset.")
+    String dataset;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!java.nio.file.Files.isRegularFile(path)) {
+        throw new IllegalArgumentException("ledger file not found: " + path);
+      }
+      PrivacyLedger ledger = PrivacyLedger.open(path);
+      var entries = ledger.entries().stream()
+          .filter(e -> dataset == null || dataset.equals(e.dataset()))
+          .toList();
+      double epsilon = dataset == null ? ledger.totalEpsilon(delta) : ledger.totalEpsilon(dataset, delta);
+      if (json) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("epsilon", epsilon);
+        o.put("delta", delta);
+        o.put("releases", entries.size());
+        if (dataset != null) {
+          o.put("dataset", dataset);
+        }
+        System.out.println(JSON.writeValueAsString(o));
+      } else {
+        System.out.printf("%d releases%s: epsilon = %.6g at delta = %.3g%n", entries.size(),
+            dataset == null ? "" : " on dataset " + dataset, epsilon, delta);
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package org.dpsynth.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The dpsynth command line: one entry point, one subcommand per job. */
+@Command(
+    name = "dpsynth",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Differentially private synthetic text corpora on Apache Spark.",
+      "",
+      "Run a subcommand with --help for its options. In local mode use submit/local.sh; on a",
+      "cluster use submit/cluster.sh (spark-submit)."
+    },
+    subcommands = {
+      PeCommand.class,
+      AccountCommand.class,
+      ConvertCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    int code = run(args);
+    System.exit(code);
+  }
+
+  /** Runs the command line and returns its exit code (tests call this instead of main). */
+  public static int run(String... args) {
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setExecutionExceptionHandler(new Errors());
+    return cmd.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Reports the version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"dpsynth " + (v == null ? "dev" : v)};
+    }
+  }
+
+  /**
+   * Prints user errors (bad config, bad input) as one line without a stack trace; anything else
+   * gets its type and message. Messages are written by our own code and never carry record text.
+   */
+  static final class Errors implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+      Throwable t = ex;
+      if (t instanceof org.dpsynth.config.ConfigException
+          || t instanceof IllegalArgumentException
+          || t instanceof org.dpsynth.data.InputException) {
+        cmd.getErr().println("error: " + t.getMessage());
+        return 2;
+      }
+      cmd.getErr().println("error: " + t.getClass().getSimpleName() + ": " + t.getMessage());
+      if (Boolean.getBoolean("dpsynth.stacktrace")) {
+        t.printStackTrace(cmd.getErr());
+      } else {
+        cmd.getErr().println("(run with -Ddpsynth.stacktrace=true for the stack trace)");
+      }
+      return 1;
+    }
+  }
+}

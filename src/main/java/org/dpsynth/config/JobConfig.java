@@ -1,0 +1,188 @@
+package org.dpsynth.config;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A whole job configuration, bound from YAML or JSON (keys in snake_case). Defaults live in the
+ * classpath resource {@code dpsynth/defaults.yaml}; a user file and {@code --set} overrides are
+ * merged on top of them by {@link ConfigLoader}, so every field here is present after loading.
+ */
+public record JobConfig(
+    Input input,
+    Labels labels,
+    Privacy privacy,
+    Pe pe,
+    Embedder embedder,
+    Generator generator,
+    Output output,
+    Budget budget) implements Serializable {
+
+  /** Where the private corpus is and how to read it. */
+  public record Input(
+      String path,
+      String format,
+      String userColumn,
+      String textColumn,
+      String labelColumn,
+      int maxRecordsPerUser,
+      String dataset) implements Serializable {
+
+    /** True when records carry labels; with no label column every record gets label {@code all}. */
+    public boolean hasLabels() {
+      return labelColumn != null && !labelColumn.isBlank();
+    }
+
+    public boolean hasUsers() {
+      return userColumn != null && !userColumn.isBlank();
+    }
+
+    /** The name under which this corpus's privacy budget is kept in the ledger. */
+    public String datasetName() {
+      return dataset == null || dataset.isBlank() ? path : dataset;
+    }
+  }
+
+  /**
+   * The label set is public configuration. Proportions are either public ({@code public}, from
+   * {@code weights} or uniform) or released with DP ({@code dp}) and charged to the budget.
+   */
+  public record Labels(List<String> names, String proportions, Map<String, Double> weights) implements Serializable {
+    public boolean dpProportions() {
+      return "dp".equals(proportions);
+    }
+  }
+
+  /**
+   * Target (epsilon, delta), or a given noise multiplier {@code sigma} (then epsilon is reported),
+   * the L2 clip {@code clip} of each user's contribution, and the noise source spec.
+   */
+  public record Privacy(Double epsilon, double delta, Double sigma, double clip, String noise) implements Serializable {}
+
+  /** Private Evolution parameters (Lin et al. 2024; Xie et al. 2024). */
+  public record Pe(
+      int iterations,
+      int populationSize,
+      List<Integer> populationSchedule,
+      int k,
+      String distance,
+      double threshold,
+      String selection,
+      List<Double> variationDegrees,
+      int fold,
+      boolean keepSelected,
+      int lookahead,
+      long seed) implements Serializable {
+
+    /** Population size at iteration t (0 = initial population). */
+    public int populationAt(int t) {
+      if (populationSchedule == null || populationSchedule.isEmpty()) {
+        return populationSize;
+      }
+      return populationSchedule.get(Math.min(t, populationSchedule.size() - 1));
+    }
+
+    /** Variation degree used to produce the population of iteration t (t ≥ 1). */
+    public double degreeAt(int t) {
+      return variationDegrees.get(Math.min(t - 1, variationDegrees.size() - 1));
+    }
+  }
+
+  /** Which embedding model votes run in. */
+  public record Embedder(
+      String type, int threads, int batchSize, String baseUrl, String model, String apiKeyEnv) implements Serializable {}
+
+  /** Which generator produces and varies synthetic samples. */
+  public record Generator(
+      String type,
+      String baseUrl,
+      String model,
+      String apiKeyEnv,
+      double temperature,
+      int maxTokens,
+      Map<String, List<String>> keywords) implements Serializable {}
+
+  /** Where the run directory goes. */
+  public record Output(String dir) implements Serializable {}
+
+  /** A cap on the epsilon spent on one dataset across runs (0 = no cap). */
+  public record Budget(double totalEpsilon, String ledger) implements Serializable {}
+
+  /** Checks values that binding alone cannot; every message names the key and expected form. */
+  public JobConfig validate() {
+    List<String> errors = new ArrayList<>();
+    require(errors, input.path() != null && !input.path().isBlank(), "input.path", "a file or directory path");
+    String fmt = input.format() == null ? "" : input.format().toLowerCase(Locale.ROOT);
+    require(errors, List.of("auto", "parquet", "jsonl", "json", "csv").contains(fmt), "input.format", "one of auto, parquet, jsonl, csv");
+    require(errors, input.textColumn() != null && !input.textColumn().isBlank(), "input.text_column", "a column name");
+    require(errors, input.maxRecordsPerUser() >= 1, "input.max_records_per_user", "an integer >= 1");
+    if (privacy.epsilon() == null && privacy.sigma() == null) {
+      errors.add("privacy.epsilon: give a target epsilon > 0 (or privacy.sigma to report epsilon)");
+    }
+    if (privacy.epsilon() != null) {
+      require(errors, privacy.epsilon() > 0 && Double.isFinite(privacy.epsilon()), "privacy.epsilon", "a finite number > 0");
+    }
+    if (privacy.sigma() != null) {
+      require(errors, privacy.sigma() > 0 && Double.isFinite(privacy.sigma()), "privacy.sigma", "a finite noise multiplier > 0");
+    }
+    require(errors, privacy.delta() > 0 && privacy.delta() < 1, "privacy.delta", "a number in (0, 1)");
+    require(errors, privacy.clip() > 0 && Double.isFinite(privacy.clip()), "privacy.clip", "a finite number > 0");
+    require(errors, privacy.noise() != null && (privacy.noise().equals("secure") || privacy.noise().matches("seeded:-?\\d+")),
+        "privacy.noise", "'secure', or 'seeded:<integer>' for tests only");
+    require(errors, labels.names() != null && !labels.names().isEmpty() || !input.hasLabels(), "labels.names",
+        "the public list of labels (needed when input.label_column is set)");
+    require(errors, List.of("public", "dp").contains(labels.proportions()), "labels.proportions", "'public' or 'dp'");
+    if (labels.weights() != null) {
+      for (Map.Entry<String, Double> w : labels.weights().entrySet()) {
+        require(errors, labels.names() != null && labels.names().contains(w.getKey()), "labels.weights." + w.getKey(), "a label listed in labels.names");
+        require(errors, w.getValue() != null && w.getValue() >= 0, "labels.weights." + w.getKey(), "a weight >= 0");
+      }
+    }
+    require(errors, pe.iterations() >= 0, "pe.iterations", "an integer >= 0");
+    require(errors, pe.populationSize() >= 1, "pe.population_size", "an integer >= 1");
+    if (pe.populationSchedule() != null) {
+      for (Integer n : pe.populationSchedule()) {
+        require(errors, n != null && n >= 1, "pe.population_schedule", "a list of integers >= 1");
+      }
+    }
+    require(errors, pe.k() >= 1, "pe.k", "an integer >= 1");
+    require(errors, List.of("cosine", "l2").contains(pe.distance()), "pe.distance", "'cosine' or 'l2'");
+    require(errors, pe.threshold() >= 0, "pe.threshold", "a number >= 0 (in units of the noise standard deviation)");
+    require(errors, List.of("sample", "rank").contains(pe.selection()), "pe.selection", "'sample' or 'rank'");
+    require(errors, pe.variationDegrees() != null && !pe.variationDegrees().isEmpty(), "pe.variation_degrees", "a non-empty list of numbers in [0, 1]");
+    if (pe.variationDegrees() != null) {
+      for (Double d : pe.variationDegrees()) {
+        require(errors, d != null && d >= 0 && d <= 1, "pe.variation_degrees", "a non-empty list of numbers in [0, 1]");
+      }
+    }
+    require(errors, pe.fold() >= 1, "pe.fold", "an integer >= 1");
+    require(errors, pe.lookahead() >= 0, "pe.lookahead", "an integer >= 0");
+    require(errors, List.of("minilm", "openai").contains(embedder.type()), "embedder.type", "'minilm' or 'openai'");
+    require(errors, embedder.threads() >= 1, "embedder.threads", "an integer >= 1");
+    require(errors, embedder.batchSize() >= 1, "embedder.batch_size", "an integer >= 1");
+    if ("openai".equals(embedder.type())) {
+      require(errors, embedder.baseUrl() != null && embedder.baseUrl().matches("https?://.+"), "embedder.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
+      require(errors, embedder.model() != null && !embedder.model().isBlank(), "embedder.model", "a model name");
+    }
+    require(errors, List.of("local", "openai").contains(generator.type()), "generator.type", "'local' or 'openai'");
+    if ("openai".equals(generator.type())) {
+      require(errors, generator.baseUrl() != null && generator.baseUrl().matches("https?://.+"), "generator.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
+      require(errors, generator.model() != null && !generator.model().isBlank(), "generator.model", "a model name");
+    }
+    require(errors, output.dir() != null && !output.dir().isBlank(), "output.dir", "a directory path");
+    require(errors, budget.totalEpsilon() >= 0, "budget.total_epsilon", "a number >= 0 (0 means no cap)");
+    if (!errors.isEmpty()) {
+      throw new ConfigException("Invalid configuration:\n  " + String.join("\n  ", errors));
+    }
+    return this;
+  }
+
+  private static void require(List<String> errors, boolean ok, String key, String expected) {
+    if (!ok) {
+      errors.add(key + ": expected " + expected);
+    }
+  }
+}

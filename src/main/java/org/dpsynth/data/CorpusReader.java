@@ -1,0 +1,189 @@
+package org.dpsynth.data;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.dpsynth.config.JobConfig;
+
+/**
+ * Reads a corpus of (user, text, label) records from Parquet, JSON Lines or CSV, with configurable
+ * column names, into the canonical columns {@code user}, {@code text}, {@code label}.
+ *
+ * <p>Structural problems (a missing file or column, a column of the wrong type, a malformed JSON
+ * line) are errors naming the file, the row and the column. Problems of single records (no user
+ * id, no text, a label outside the public label set) are skipped by {@link ContributionBounds} and
+ * counted in the private diagnostics.
+ */
+public final class CorpusReader {
+  public static final String USER = "user";
+  public static final String TEXT = "text";
+  public static final String LABEL = "label";
+  /** Label given to every record of a corpus without a label column. */
+  public static final String NO_LABEL = "all";
+
+  private static final String CORRUPT = "_corrupt_record";
+  private static final String FILE = "_file";
+
+  private CorpusReader() {}
+
+  /** The detected or configured format: parquet, json or csv. */
+  public static String formatOf(SparkSession spark, String path, String configured) {
+    String f = configured == null ? "auto" : configured.toLowerCase(Locale.ROOT);
+    if (f.equals("jsonl")) {
+      return "json";
+    }
+    if (!f.equals("auto")) {
+      return f;
+    }
+    String lower = path.toLowerCase(Locale.ROOT).replaceAll("/+$", "");
+    if (lower.endsWith(".parquet")) {
+      return "parquet";
+    }
+    if (lower.endsWith(".jsonl") || lower.endsWith(".json") || lower.endsWith(".ndjson")) {
+      return "json";
+    }
+    if (lower.endsWith(".csv")) {
+      return "csv";
+    }
+    // A directory: look at the first data file in it.
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.getFileStatus(p).isDirectory()) {
+        for (FileStatus s : fs.listStatus(p)) {
+          String n = s.getPath().getName().toLowerCase(Locale.ROOT);
+          if (n.startsWith("_") || n.startsWith(".")) {
+            continue;
+          }
+          if (n.endsWith(".parquet")) {
+            return "parquet";
+          }
+          if (n.endsWith(".json") || n.endsWith(".jsonl") || n.endsWith(".ndjson")) {
+            return "json";
+          }
+          if (n.endsWith(".csv")) {
+            return "csv";
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new InputException("input.path " + path + ": cannot be listed (" + e.getMessage() + ")");
+    }
+    throw new InputException("input.path " + path + ": cannot tell its format from the name; set input.format to parquet, jsonl or csv");
+  }
+
+  /** Reads the corpus and returns columns user, text, label (all strings; user/text may be null). */
+  public static Dataset<Row> read(SparkSession spark, JobConfig.Input in) {
+    String path = in.path();
+    ensureExists(spark, path);
+    String format = formatOf(spark, path, in.format());
+    Dataset<Row> raw = switch (format) {
+      case "parquet" -> spark.read().parquet(path);
+      case "json" -> spark.read()
+          .option("mode", "PERMISSIVE")
+          .option("columnNameOfCorruptRecord", CORRUPT)
+          .schema(jsonSchema(spark, path, in))
+          .json(path);
+      case "csv" -> spark.read()
+          .option("header", "true")
+          .option("multiLine", "true")
+          .option("escape", "\"")
+          .option("mode", "PERMISSIVE")
+          .csv(path);
+      default -> throw new InputException("input.format: expected parquet, jsonl or csv, got " + format);
+    };
+    raw = raw.withColumn(FILE, functions.input_file_name());
+    StructType schema = raw.schema();
+    if (format.equals("json")) {
+      raw = raw.cache();
+      long corrupt = raw.filter(col(CORRUPT).isNotNull()).count();
+      if (corrupt > 0) {
+        Row first = firstBad(raw, col(CORRUPT).isNotNull());
+        raw.unpersist();
+        throw new InputException(String.format(
+            "%s, row %d: not a valid JSON object (%d malformed row%s in the input)",
+            first.getString(0), first.getLong(1), corrupt, corrupt == 1 ? "" : "s"));
+      }
+    }
+    Column user = in.hasUsers() ? stringColumn(schema, in.userColumn(), "input.user_column", path)
+        : functions.sha2(functions.concat_ws("\u0001", col(FILE), functions.monotonically_increasing_id().cast("string")), 256);
+    Column text = stringColumn(schema, in.textColumn(), "input.text_column", path);
+    Column label = in.hasLabels() ? stringColumn(schema, in.labelColumn(), "input.label_column", path) : lit(NO_LABEL);
+    Dataset<Row> out = raw.select(user.as(USER), text.as(TEXT), label.as(LABEL));
+    return out;
+  }
+
+  /** The file and 1-based row of the first row matching {@code bad}, in file order. */
+  private static Row firstBad(Dataset<Row> raw, Column bad) {
+    Dataset<Row> numbered = raw
+        .withColumn("_order", functions.monotonically_increasing_id())
+        .withColumn("_row", functions.row_number().over(Window.partitionBy(col(FILE)).orderBy(col("_order"))));
+    return numbered.filter(bad).orderBy(col(FILE), col("_row"))
+        .select(col(FILE), col("_row").cast("long")).first();
+  }
+
+  private static StructType jsonSchema(SparkSession spark, String path, JobConfig.Input in) {
+    // Read every configured column as a string so numbers and strings in one column do not fail
+    // schema inference; a non-scalar value lands in the corrupt-record column and is reported.
+    List<String> names = Stream.of(in.userColumn(), in.textColumn(), in.labelColumn())
+        .filter(n -> n != null && !n.isBlank()).distinct().toList();
+    StructType s = new StructType();
+    for (String n : names) {
+      s = s.add(n, DataTypes.StringType, true);
+    }
+    return s.add(CORRUPT, DataTypes.StringType, true);
+  }
+
+  private static Column stringColumn(StructType schema, String name, String key, String path) {
+    StructField field = Arrays.stream(schema.fields())
+        .filter(f -> f.name().equals(name)).findFirst().orElse(null);
+    if (field == null) {
+      List<String> have = Arrays.stream(schema.fields()).map(StructField::name)
+          .filter(n -> !n.equals(FILE) && !n.equals(CORRUPT)).toList();
+      throw new InputException(path + ": column '" + name + "' (" + key + ") not found; the input has columns " + have);
+    }
+    DataType t = field.dataType();
+    if (t.equals(DataTypes.StringType)) {
+      return col(name);
+    }
+    if (t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
+        || t.equals(DataTypes.BinaryType) && !key.equals("input.user_column")) {
+      return col(name).cast("string");
+    }
+    throw new InputException(path + ": column '" + name + "' (" + key + ") has type " + t.simpleString()
+        + "; expected a string" + (key.equals("input.user_column") ? " or an integer" : ""));
+  }
+
+  private static void ensureExists(SparkSession spark, String path) {
+    try {
+      Path p = new Path(path);
+      Configuration conf = spark.sparkContext().hadoopConfiguration();
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus[] matches = fs.globStatus(p);
+      if (matches == null || matches.length == 0) {
+        throw new InputException("input.path " + path + ": no such file or directory");
+      }
+    } catch (IOException e) {
+      throw new InputException("input.path " + path + ": cannot be read (" + e.getMessage() + ")");
+    }
+  }
+}

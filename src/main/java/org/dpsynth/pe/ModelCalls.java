@@ -1,0 +1,141 @@
+package org.dpsynth.pe;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.SparkSession;
+import org.dpsynth.config.JobConfig;
+import org.dpsynth.foundation.Embedder;
+import org.dpsynth.foundation.Generator;
+import org.dpsynth.foundation.Models;
+import scala.Tuple2;
+
+/**
+ * Calls the foundation models on executors for PUBLIC inputs (the synthetic population): random
+ * samples, variations and population embeddings. Each task carries its own seed, so results do not
+ * depend on how tasks are split into partitions.
+ */
+final class ModelCalls {
+  private ModelCalls() {}
+
+  /** Ask for {@code n} random samples of label {@code label} with this seed. */
+  record RandomTask(String label, int n, long seed) implements Serializable {}
+
+  /** One variation of {@code text} at {@code degree} with this seed. */
+  record VariationTask(String text, double degree, long seed) implements Serializable {}
+
+  static List<String> random(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<RandomTask> tasks) {
+    return run(spark, tasks, new RandomFn(cfg, cacheDir));
+  }
+
+  static List<String> variations(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<VariationTask> tasks) {
+    return run(spark, tasks, new VariationFn(cfg, cacheDir));
+  }
+
+  static float[][] embed(SparkSession spark, JobConfig.Embedder cfg, String cacheDir, List<String> texts) {
+    List<float[]> out = run(spark, texts, new EmbedFn(cfg, cacheDir));
+    return out.toArray(new float[0][]);
+  }
+
+  /**
+   * Runs {@code fn} over indexed tasks in parallel and returns results in task order; each task
+   * yields one or more results (random tasks yield n).
+   */
+  private static <T, R> List<R> run(SparkSession spark, List<T> tasks, FlatMapFunction<Iterator<Tuple2<T, Long>>, Tuple2<Long, List<R>>> fn) {
+    if (tasks.isEmpty()) {
+      return List.of();
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int slices = Math.max(1, Math.min(tasks.size(), jsc.defaultParallelism() * 2));
+    JavaRDD<T> rdd = jsc.parallelize(tasks, slices);
+    List<Tuple2<Long, List<R>>> results = rdd.zipWithIndex().mapPartitions(fn).collect();
+    List<Tuple2<Long, List<R>>> sorted = new ArrayList<>(results);
+    sorted.sort((a, b) -> Long.compare(a._1(), b._1()));
+    List<R> flat = new ArrayList<>();
+    for (Tuple2<Long, List<R>> r : sorted) {
+      flat.addAll(r._2());
+    }
+    return flat;
+  }
+
+  private static final class RandomFn implements FlatMapFunction<Iterator<Tuple2<RandomTask, Long>>, Tuple2<Long, List<String>>> {
+    private final JobConfig.Generator cfg;
+    private final String cacheDir;
+
+    RandomFn(JobConfig.Generator cfg, String cacheDir) {
+      this.cfg = cfg;
+      this.cacheDir = cacheDir;
+    }
+
+    @Override
+    public Iterator<Tuple2<Long, List<String>>> call(Iterator<Tuple2<RandomTask, Long>> it) {
+      Generator g = Models.generator(cfg, cacheDir);
+      List<Tuple2<Long, List<String>>> out = new ArrayList<>();
+      while (it.hasNext()) {
+        Tuple2<RandomTask, Long> t = it.next();
+        RandomTask task = t._1();
+        out.add(new Tuple2<>(t._2(), new ArrayList<>(g.random(task.label(), task.n(), task.seed()))));
+      }
+      return out.iterator();
+    }
+  }
+
+  private static final class VariationFn implements FlatMapFunction<Iterator<Tuple2<VariationTask, Long>>, Tuple2<Long, List<String>>> {
+    private final JobConfig.Generator cfg;
+    private final String cacheDir;
+
+    VariationFn(JobConfig.Generator cfg, String cacheDir) {
+      this.cfg = cfg;
+      this.cacheDir = cacheDir;
+    }
+
+    @Override
+    public Iterator<Tuple2<Long, List<String>>> call(Iterator<Tuple2<VariationTask, Long>> it) {
+      Generator g = Models.generator(cfg, cacheDir);
+      List<Tuple2<Long, List<String>>> out = new ArrayList<>();
+      while (it.hasNext()) {
+        Tuple2<VariationTask, Long> t = it.next();
+        VariationTask task = t._1();
+        List<String> v = g.variation(List.of(task.text()), task.degree(), task.seed());
+        out.add(new Tuple2<>(t._2(), new ArrayList<>(v)));
+      }
+      return out.iterator();
+    }
+  }
+
+  private static final class EmbedFn implements FlatMapFunction<Iterator<Tuple2<String, Long>>, Tuple2<Long, List<float[]>>> {
+    private final JobConfig.Embedder cfg;
+    private final String cacheDir;
+
+    EmbedFn(JobConfig.Embedder cfg, String cacheDir) {
+      this.cfg = cfg;
+      this.cacheDir = cacheDir;
+    }
+
+    @Override
+    public Iterator<Tuple2<Long, List<float[]>>> call(Iterator<Tuple2<String, Long>> it) {
+      Embedder e = Models.embedder(cfg, cacheDir);
+      List<Tuple2<Long, List<float[]>>> out = new ArrayList<>();
+      List<String> batch = new ArrayList<>();
+      List<Long> ids = new ArrayList<>();
+      while (it.hasNext()) {
+        Tuple2<String, Long> t = it.next();
+        batch.add(t._1());
+        ids.add(t._2());
+        if (batch.size() >= cfg.batchSize() * 8 || !it.hasNext()) {
+          float[][] v = e.embed(batch).vectors();
+          for (int i = 0; i < v.length; i++) {
+            out.add(new Tuple2<>(ids.get(i), List.of(v[i])));
+          }
+          batch.clear();
+          ids.clear();
+        }
+      }
+      return out.iterator();
+    }
+  }
+}

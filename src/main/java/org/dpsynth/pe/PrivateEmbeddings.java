@@ -1,0 +1,119 @@
+package org.dpsynth.pe;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.dpsynth.config.JobConfig;
+import org.dpsynth.data.ContributionBounds;
+import org.dpsynth.data.CorpusReader;
+import org.dpsynth.foundation.Embedder;
+import org.dpsynth.foundation.Models;
+
+/**
+ * Embeds the bounded private records once per run on executors (batched, one model per executor
+ * JVM) and stores them grouped per user as Parquet in the run's {@code private/} area:
+ * one row per user with the user's records as (score, label, vector), reused by every iteration
+ * and on resume. Private data: never written under {@code public/}.
+ */
+final class PrivateEmbeddings {
+  static final String RECORDS = "records";
+  static final StructType RECORD_SCHEMA = new StructType()
+      .add(CorpusReader.USER, DataTypes.StringType, false)
+      .add(ContributionBounds.SCORE, DataTypes.LongType, false)
+      .add(ContributionBounds.LABEL_INDEX, DataTypes.IntegerType, false)
+      .add("vec", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+  private PrivateEmbeddings() {}
+
+  /** Embeds {@code bounded} and writes per-user rows to {@code dir}; returns texts truncated. */
+  static long computeAndStore(SparkSession spark, Dataset<Row> bounded, JobConfig.Embedder cfg, String cacheDir, String dir) {
+    LongAccumulator truncated = spark.sparkContext().longAccumulator("dpsynth.truncated");
+    Dataset<Row> embedded = bounded
+        .select(col(CorpusReader.USER), col(ContributionBounds.SCORE), col(ContributionBounds.LABEL_INDEX), col(CorpusReader.TEXT))
+        .mapPartitions(new EmbedRecords(cfg, cacheDir, truncated), Encoders.row(RECORD_SCHEMA));
+    Dataset<Row> perUser = embedded.groupBy(col(CorpusReader.USER))
+        .agg(functions.collect_list(functions.struct(col(ContributionBounds.SCORE), col(ContributionBounds.LABEL_INDEX), col("vec"))).as(RECORDS));
+    perUser.write().mode(SaveMode.Overwrite).parquet(dir);
+    return truncated.value();
+  }
+
+  static Dataset<Row> load(SparkSession spark, String dir) {
+    return spark.read().parquet(dir);
+  }
+
+  /** Embeds a partition of (user, score, label, text) rows in batches. */
+  private static final class EmbedRecords implements MapPartitionsFunction<Row, Row> {
+    private final JobConfig.Embedder cfg;
+    private final String cacheDir;
+    private final LongAccumulator truncated;
+
+    EmbedRecords(JobConfig.Embedder cfg, String cacheDir, LongAccumulator truncated) {
+      this.cfg = cfg;
+      this.cacheDir = cacheDir;
+      this.truncated = truncated;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      Embedder embedder = Models.embedder(cfg, cacheDir);
+      int batchSize = Math.max(1, cfg.batchSize() * 8);
+      return new Iterator<>() {
+        private final List<Row> pending = new ArrayList<>();
+        private Iterator<Row> ready = java.util.Collections.emptyIterator();
+
+        @Override
+        public boolean hasNext() {
+          if (ready.hasNext()) {
+            return true;
+          }
+          if (!rows.hasNext()) {
+            return false;
+          }
+          pending.clear();
+          while (rows.hasNext() && pending.size() < batchSize) {
+            pending.add(rows.next());
+          }
+          List<String> texts = new ArrayList<>(pending.size());
+          for (Row r : pending) {
+            texts.add(r.getString(3));
+          }
+          Embedder.Embeddings e = embedder.embed(texts);
+          truncated.add(e.truncated());
+          List<Row> out = new ArrayList<>(pending.size());
+          for (int i = 0; i < pending.size(); i++) {
+            Row r = pending.get(i);
+            float[] v = e.vectors()[i];
+            Float[] boxed = new Float[v.length];
+            for (int j = 0; j < v.length; j++) {
+              boxed[j] = v[j];
+            }
+            out.add(RowFactory.create(r.getString(0), r.getLong(1), r.getInt(2), boxed));
+          }
+          ready = out.iterator();
+          return true;
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return ready.next();
+        }
+      };
+    }
+  }
+}

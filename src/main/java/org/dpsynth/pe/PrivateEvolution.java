@@ -1,0 +1,512 @@
+package org.dpsynth.pe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.dpsynth.config.ConfigException;
+import org.dpsynth.config.ConfigLoader;
+import org.dpsynth.config.JobConfig;
+import org.dpsynth.data.ContributionBounds;
+import org.dpsynth.data.CorpusReader;
+import org.dpsynth.data.InputException;
+import org.dpsynth.privacy.GaussianAccountant;
+import org.dpsynth.privacy.GridGaussianMechanism;
+import org.dpsynth.privacy.NoiseSource;
+import org.dpsynth.privacy.PrivacyLedger;
+
+/**
+ * The Private Evolution driver with user-level DP (DESIGN.md, "Private Evolution with user-level
+ * DP"; Lin et al. 2024, Xie et al. 2024). Per iteration: embed the population, let every user's
+ * records vote (clipped per user on executors, summed with a tree aggregate), release the sum once
+ * with discrete Gaussian noise on the driver, threshold, select, and vary.
+ *
+ * <p>Every release is recorded in the ledger before its noise is drawn and its noisy value is
+ * written to disk before it is used, so a resumed run never draws a persisted release twice.
+ */
+public final class PrivateEvolution {
+  private static final StructType POPULATION_SCHEMA = new StructType()
+      .add("id", DataTypes.StringType, false)
+      .add("text", DataTypes.StringType, false)
+      .add("label", DataTypes.StringType, false)
+      .add("iteration", DataTypes.IntegerType, false)
+      .add("parent_id", DataTypes.StringType, true);
+
+  private final SparkSession spark;
+  private final JobConfig cfg;
+  private final RunDirectory run;
+  private final PrintStream console;
+  private final Consumer<String> boundary;
+  private final List<String> labels;
+  private final PrivacyPlan plan;
+  private final NoiseSource noiseSpec;
+  private final long started = System.nanoTime();
+  private final List<ObjectNode> iterationLog = new ArrayList<>();
+  private String runId;
+  private PrivacyLedger ledger;
+  private int releasesDone;
+
+  /**
+   * @param boundary called with a phase name ("iteration-3-released", "iteration-3-selected", …)
+   *     after each phase completes; tests use it to stop the driver at that point
+   */
+  public PrivateEvolution(SparkSession spark, JobConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
+    this.spark = spark;
+    this.cfg = cfg;
+    this.run = new RunDirectory(runDir);
+    this.console = console;
+    this.boundary = boundary;
+    this.labels = cfg.input().hasLabels() ? List.copyOf(cfg.labels().names()) : List.of(CorpusReader.NO_LABEL);
+    this.plan = PrivacyPlan.of(cfg);
+    this.noiseSpec = NoiseSource.parse(cfg.privacy().noise());
+  }
+
+  /** Runs (or resumes) the whole job and returns the final population. */
+  public List<Sample> run() {
+    run.create();
+    startOrResume();
+    if (!noiseSpec.isSecure()) {
+      console.println("WARNING: noise source is " + noiseSpec.description());
+    }
+    console.printf("dpsynth pe: %d iterations, %d labels, target epsilon %.4g at delta %.3g -> noise multiplier sigma = %.4f (%d Gaussian releases)%n",
+        cfg.pe().iterations(), labels.size(), plan.epsilon(), cfg.privacy().delta(), plan.noiseMultiplier(), plan.releases());
+    writeManifest("running", null);
+
+    Dataset<Row> perUser = privateEmbeddings();
+    double[] proportions = labelProportions(perUser);
+
+    List<Sample> population = initialPopulation(proportions);
+    for (int t = 1; t <= cfg.pe().iterations(); t++) {
+      long t0 = System.nanoTime();
+      Path popDir = run.population(t);
+      if (RunDirectory.complete(popDir)) {
+        population = readPopulation(popDir);
+        releasesDone = Math.max(releasesDone, releaseIndex(t) + 1);
+        console.printf("iteration %d/%d: already complete, resumed%n", t, cfg.pe().iterations());
+        continue;
+      }
+      Histogram h = histogram(t, population, perUser);
+      boundary.accept("iteration-" + t + "-released");
+      double[] kept = Selection.threshold(h.noisy(), h.threshold());
+      population = nextPopulation(t, population, kept, proportions);
+      writePopulation(popDir, population);
+      boundary.accept("iteration-" + t + "-selected");
+      double above = 0;
+      double positive = 0;
+      for (int j = 0; j < kept.length; j++) {
+        above += kept[j];
+        positive += Math.max(0, h.noisy()[j]);
+      }
+      double spent = plan.epsilonAfter(releaseIndex(t) + 1, cfg.privacy().delta());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      console.printf("iteration %d/%d  %6.1fs  epsilon spent %.4g of %.4g  mass above threshold %.1f%% (%.1f votes)%n",
+          t, cfg.pe().iterations(), seconds, spent, plan.epsilon(), positive > 0 ? 100 * above / positive : 0.0, above);
+      ObjectNode it = RunDirectory.JSON.createObjectNode();
+      it.put("iteration", t);
+      it.put("seconds", seconds);
+      it.put("epsilon_spent", spent);
+      it.put("mass_above_threshold", above);
+      it.put("noisy_mass", positive);
+      it.put("population", population.size());
+      iterationLog.add(it);
+    }
+    writeSynthetic(population);
+    double total = plan.epsilonAfter(plan.releases(), cfg.privacy().delta());
+    writeManifest("complete", population);
+    console.printf("done: %d synthetic samples in %s; epsilon = %.4g at delta = %.3g (noise: %s)%n",
+        population.size(), run.synthetic(), total, cfg.privacy().delta(), noiseSpec.description());
+    return population;
+  }
+
+  // ---------------------------------------------------------------- run identity and resume
+
+  private void startOrResume() {
+    JsonNode fingerprint = fingerprint();
+    if (Files.isRegularFile(run.runState())) {
+      JsonNode state = RunDirectory.readJson(run.runState());
+      if (!state.path("config").equals(fingerprint)) {
+        throw new ConfigException("run directory " + run.root() + " was started with a different configuration; "
+            + "use a new --out directory (or the original configuration to resume)");
+      }
+      runId = state.path("run_id").asText();
+      console.println("resuming run " + runId + " in " + run.root());
+    } else {
+      runId = UUID.randomUUID().toString();
+      ObjectNode state = RunDirectory.JSON.createObjectNode();
+      state.put("run_id", runId);
+      state.set("config", fingerprint);
+      RunDirectory.writeJson(run.runState(), state);
+      console.println("run " + runId + " in " + run.root());
+    }
+    Path ledgerPath = cfg.budget().ledger() == null || cfg.budget().ledger().isBlank()
+        ? run.ledger() : Path.of(cfg.budget().ledger());
+    ledger = PrivacyLedger.open(ledgerPath);
+  }
+
+  /** The configuration that determines the result (everything but where it is written). */
+  private JsonNode fingerprint() {
+    ObjectNode tree = (ObjectNode) ConfigLoader.toTree(cfg);
+    tree.remove("output");
+    return tree;
+  }
+
+  // ---------------------------------------------------------------- private side
+
+  private Dataset<Row> privateEmbeddings() {
+    Path dir = run.privateEmbeddings();
+    if (!RunDirectory.complete(dir)) {
+      long t0 = System.nanoTime();
+      console.println("embedding the private corpus (once per run; cached in private/)");
+      Dataset<Row> corpus = CorpusReader.read(spark, cfg.input());
+      Dataset<Row> bounded = ContributionBounds.apply(corpus, labels, cfg.input().maxRecordsPerUser(), cfg.pe().seed()).cache();
+      Map<String, Long> diag = new LinkedHashMap<>(ContributionBounds.diagnostics(corpus, bounded, labels));
+      if (diag.get("records_after_bounding") == 0) {
+        bounded.unpersist();
+        throw new InputException(cfg.input().path() + ": no usable records (need a user id, a non-empty text and a label from labels.names); "
+            + "details in " + run.diagnostics());
+      }
+      long truncated = PrivateEmbeddings.computeAndStore(spark, bounded, cfg.embedder(), run.modelCache().toString(), dir.toString());
+      bounded.unpersist();
+      diag.put("texts_truncated_by_embedder", truncated);
+      ObjectNode d = RunDirectory.JSON.createObjectNode();
+      d.put("note", "PRIVATE: exact counts over the private corpus; never share");
+      diag.forEach(d::put);
+      RunDirectory.writeJson(run.diagnostics(), d);
+      console.printf("private corpus embedded in %.1fs (exact counts in private/diagnostics.json)%n", (System.nanoTime() - t0) / 1e9);
+    }
+    return PrivateEmbeddings.load(spark, dir.toString()).cache();
+  }
+
+  private double[] labelProportions(Dataset<Row> perUser) {
+    double[] w = new double[labels.size()];
+    if (!cfg.labels().dpProportions()) {
+      Map<String, Double> weights = cfg.labels().weights();
+      for (int l = 0; l < w.length; l++) {
+        w[l] = weights == null || weights.isEmpty() ? 1.0 : weights.getOrDefault(labels.get(l), 0.0);
+      }
+      return w;
+    }
+    double[] noisy;
+    if (Files.isRegularFile(run.labelRelease())) {
+      noisy = toArray(RunDirectory.readJson(run.labelRelease()).path("noisy_counts"));
+    } else {
+      GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), labels.size());
+      long[] sum = LabelCountJob.sum(perUser, labels.size(), mech.clipBeforeRounding(), mech.grid());
+      noisy = release("labels", sum, mech);
+      ObjectNode o = RunDirectory.JSON.createObjectNode();
+      o.put("mechanism", "gaussian");
+      o.put("noise_stddev", plan.noiseStddev());
+      o.put("sensitivity", cfg.privacy().clip());
+      ArrayNode names = o.putArray("labels");
+      labels.forEach(names::add);
+      ArrayNode values = o.putArray("noisy_counts");
+      for (double v : noisy) {
+        values.add(v);
+      }
+      RunDirectory.writeJson(run.labelRelease(), o);
+    }
+    releasesDone = Math.max(releasesDone, 1);
+    boolean any = false;
+    for (int l = 0; l < w.length; l++) {
+      w[l] = Math.max(0, noisy[l]);
+      any |= w[l] > 0;
+    }
+    if (!any) {
+      console.println("note: every DP label count is <= 0 after noise; using uniform label proportions");
+      java.util.Arrays.fill(w, 1.0);
+    }
+    return w;
+  }
+
+  /** Index of the release of iteration t in the run's sequence of releases. */
+  private int releaseIndex(int t) {
+    return (cfg.labels().dpProportions() ? 1 : 0) + t - 1;
+  }
+
+  private record Histogram(double[] noisy, double threshold) {}
+
+  private Histogram histogram(int t, List<Sample> population, Dataset<Row> perUser) {
+    double threshold = cfg.pe().threshold() * plan.noiseStddev();
+    Path file = run.histogram(t);
+    if (Files.isRegularFile(file)) {
+      console.printf("iteration %d: reusing the released histogram from disk%n", t);
+      return new Histogram(toArray(RunDirectory.readJson(file).path("noisy_votes")), threshold);
+    }
+    float[][] embeddings = embedPopulation(t, population);
+    int[] labelIdx = new int[population.size()];
+    for (int j = 0; j < labelIdx.length; j++) {
+      labelIdx[j] = labels.indexOf(population.get(j).label());
+    }
+    SyntheticIndex index = SyntheticIndex.build(embeddings, labelIdx, labels.size());
+    GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), population.size());
+    long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(cfg.pe().distance()),
+        mech.clipBeforeRounding(), mech.grid());
+    double[] noisy = release("pe/iteration-" + t, sum, mech);
+    ObjectNode o = RunDirectory.JSON.createObjectNode();
+    o.put("iteration", t);
+    o.put("mechanism", "gaussian");
+    o.put("noise_stddev", plan.noiseStddev());
+    o.put("sensitivity", cfg.privacy().clip());
+    o.put("threshold", threshold);
+    ArrayNode ids = o.putArray("sample_ids");
+    population.forEach(s -> ids.add(s.id()));
+    ArrayNode values = o.putArray("noisy_votes");
+    for (double v : noisy) {
+      values.add(v);
+    }
+    RunDirectory.writeJson(file, o);
+    return new Histogram(noisy, threshold);
+  }
+
+  /**
+   * Releases {@code sum} (grid units) with noise. The ledger entry is written first; the noisy
+   * value is returned for the caller to persist before use. If the ledger already holds this
+   * release but its value never reached disk, the earlier draw was never observed, so drawing again
+   * is safe and is not charged twice.
+   */
+  private double[] release(String name, long[] sum, GridGaussianMechanism mech) {
+    String releaseId = runId + "/" + name;
+    if (!ledger.contains(releaseId)) {
+      ledger.append(new PrivacyLedger.LedgerEntry(releaseId, "gaussian", plan.noiseStddev(), cfg.privacy().clip(), 1,
+          runId, cfg.input().datasetName(), Instant.now().toString()));
+    }
+    return mech.release(sum, plan.noiseStddev(), noiseFor(releaseId));
+  }
+
+  private NoiseSource noiseFor(String releaseId) {
+    // A seeded source is re-derived per release so resumed test runs draw the same values.
+    return noiseSpec.isSecure() ? noiseSpec : NoiseSource.parse("seeded:" + mix(seedOf(noiseSpec), releaseId.substring(releaseId.indexOf('/') + 1).hashCode()));
+  }
+
+  private static long seedOf(NoiseSource n) {
+    String d = n.description();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("seeded:(-?\\d+)").matcher(d);
+    return m.find() ? Long.parseLong(m.group(1)) : 0L;
+  }
+
+  // ---------------------------------------------------------------- public side (synthetic)
+
+  private List<Sample> initialPopulation(double[] proportions) {
+    Path dir = run.population(0);
+    if (RunDirectory.complete(dir)) {
+      return readPopulation(dir);
+    }
+    int[] counts = Selection.allocate(proportions, cfg.pe().populationAt(0));
+    List<ModelCalls.RandomTask> tasks = new ArrayList<>();
+    List<String> taskLabels = new ArrayList<>();
+    int chunk = 8;
+    for (int l = 0; l < labels.size(); l++) {
+      for (int start = 0, c = 0; start < counts[l]; start += chunk, c++) {
+        int n = Math.min(chunk, counts[l] - start);
+        tasks.add(new ModelCalls.RandomTask(labels.get(l), n, mix(cfg.pe().seed(), 0, l, c)));
+        for (int i = 0; i < n; i++) {
+          taskLabels.add(labels.get(l));
+        }
+      }
+    }
+    List<String> texts = ModelCalls.random(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    if (texts.size() != taskLabels.size()) {
+      throw new IllegalStateException("generator returned " + texts.size() + " random samples, expected " + taskLabels.size());
+    }
+    List<Sample> population = new ArrayList<>();
+    for (int j = 0; j < texts.size(); j++) {
+      population.add(new Sample(String.format("000-%06d", j), taskLabels.get(j), texts.get(j), 0, null));
+    }
+    writePopulation(dir, population);
+    console.printf("initial population: %d samples from the random API%n", population.size());
+    return population;
+  }
+
+  private float[][] embedPopulation(int t, List<Sample> population) {
+    List<String> texts = new ArrayList<>(population.size());
+    population.forEach(s -> texts.add(s.text()));
+    int lookahead = cfg.pe().lookahead();
+    if (lookahead == 0) {
+      return ModelCalls.embed(spark, cfg.embedder(), run.modelCache().toString(), texts);
+    }
+    // Lookahead: embed the mean of L variations of each sample (at the degree used next).
+    double degree = cfg.pe().degreeAt(t);
+    List<ModelCalls.VariationTask> tasks = new ArrayList<>();
+    for (int j = 0; j < texts.size(); j++) {
+      for (int r = 0; r < lookahead; r++) {
+        tasks.add(new ModelCalls.VariationTask(texts.get(j), degree, mix(cfg.pe().seed(), t, j, 1_000_000 + r)));
+      }
+    }
+    List<String> variations = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    float[][] e = ModelCalls.embed(spark, cfg.embedder(), run.modelCache().toString(), variations);
+    int dim = e.length == 0 ? 0 : e[0].length;
+    float[][] out = new float[texts.size()][dim];
+    for (int j = 0; j < texts.size(); j++) {
+      double norm = 0;
+      for (int d = 0; d < dim; d++) {
+        float s = 0;
+        for (int r = 0; r < lookahead; r++) {
+          s += e[j * lookahead + r][d];
+        }
+        out[j][d] = s;
+        norm += (double) s * s;
+      }
+      float inv = norm > 0 ? (float) (1 / Math.sqrt(norm)) : 0f;
+      for (int d = 0; d < dim; d++) {
+        out[j][d] *= inv;
+      }
+    }
+    return out;
+  }
+
+  private List<Sample> nextPopulation(int t, List<Sample> population, double[] kept, double[] proportions) {
+    int[] counts = Selection.allocate(proportions, cfg.pe().populationAt(t));
+    int fold = cfg.pe().fold();
+    boolean keep = cfg.pe().keepSelected();
+    double degree = cfg.pe().degreeAt(t);
+    List<Sample> parents = new ArrayList<>();
+    List<ModelCalls.VariationTask> tasks = new ArrayList<>();
+    List<Integer> targetOfLabel = new ArrayList<>();
+    List<Sample> next = new ArrayList<>();
+    for (int l = 0; l < labels.size(); l++) {
+      List<Integer> members = new ArrayList<>();
+      for (int j = 0; j < population.size(); j++) {
+        if (population.get(j).label().equals(labels.get(l))) {
+          members.add(j);
+        }
+      }
+      double[] w = new double[members.size()];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = kept[members.get(i)];
+      }
+      int m = (int) Math.ceil(counts[l] / (double) (fold + (keep ? 1 : 0)));
+      Selection.Choice choice = Selection.choose(w, m, cfg.pe().selection(), new SplittableRandom(mix(cfg.pe().seed(), t, l, 7)));
+      if (choice.uniformFallback() && !members.isEmpty()) {
+        console.printf("note: iteration %d, label %s: no votes above the threshold; selecting uniformly%n", t, labels.get(l));
+      }
+      for (int c = 0; c < choice.chosen().length; c++) {
+        Sample parent = population.get(members.get(choice.chosen()[c]));
+        parents.add(parent);
+        for (int f = 0; f < fold; f++) {
+          tasks.add(new ModelCalls.VariationTask(parent.text(), degree, mix(cfg.pe().seed(), t, parents.size(), f)));
+          targetOfLabel.add(l);
+        }
+      }
+    }
+    List<String> varied = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    int[] filled = new int[labels.size()];
+    int v = 0;
+    for (int p = 0; p < parents.size(); p++) {
+      Sample parent = parents.get(p);
+      int l = labels.indexOf(parent.label());
+      if (keep && filled[l] < counts[l]) {
+        next.add(new Sample(null, parent.label(), parent.text(), t, parent.id()));
+        filled[l]++;
+      }
+      for (int f = 0; f < fold; f++, v++) {
+        if (filled[l] < counts[l]) {
+          next.add(new Sample(null, parent.label(), varied.get(v), t, parent.id()));
+          filled[l]++;
+        }
+      }
+    }
+    List<Sample> named = new ArrayList<>(next.size());
+    for (int j = 0; j < next.size(); j++) {
+      Sample s = next.get(j);
+      named.add(new Sample(String.format("%03d-%06d", t, j), s.label(), s.text(), t, s.parentId()));
+    }
+    return named;
+  }
+
+  // ---------------------------------------------------------------- files
+
+  private void writePopulation(Path dir, List<Sample> population) {
+    List<Row> rows = new ArrayList<>(population.size());
+    for (Sample s : population) {
+      rows.add(RowFactory.create(s.id(), s.text(), s.label(), s.iteration(), s.parentId()));
+    }
+    spark.createDataFrame(rows, POPULATION_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.toString());
+  }
+
+  private List<Sample> readPopulation(Path dir) {
+    List<Row> rows = spark.read().parquet(dir.toString()).orderBy("id").collectAsList();
+    List<Sample> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      out.add(new Sample(r.getAs("id"), r.getAs("label"), r.getAs("text"), r.<Integer>getAs("iteration"), r.getAs("parent_id")));
+    }
+    return out;
+  }
+
+  private void writeSynthetic(List<Sample> population) {
+    writePopulation(run.synthetic(), population);
+  }
+
+  private void writeManifest(String status, List<Sample> population) {
+    ObjectNode m = RunDirectory.JSON.createObjectNode();
+    m.put("tool", "dpsynth");
+    m.put("version", String.valueOf(PrivateEvolution.class.getPackage().getImplementationVersion()));
+    m.put("method", "private-evolution");
+    m.put("status", status);
+    m.put("run_id", runId);
+    m.put("written", Instant.now().toString());
+    m.put("noise", noiseSpec.isSecure() ? "secure" : noiseSpec.description());
+    ObjectNode p = m.putObject("privacy");
+    p.put("unit", "user");
+    p.put("epsilon", plan.epsilonAfter(plan.releases(), cfg.privacy().delta()));
+    p.put("delta", cfg.privacy().delta());
+    p.put("sigma", plan.noiseMultiplier());
+    p.put("noise_stddev", plan.noiseStddev());
+    p.put("sensitivity", cfg.privacy().clip());
+    p.put("steps", plan.releases());
+    p.put("accountant", "Gaussian DP (mu-GDP), exact composition");
+    p.put("mu", plan.mu(plan.releases()));
+    p.put("max_records_per_user", cfg.input().maxRecordsPerUser());
+    p.put("label_proportions", cfg.labels().proportions());
+    p.put("ledger", run.root().relativize(run.ledger()).toString());
+    ArrayNode labelNames = m.putArray("labels");
+    labels.forEach(labelNames::add);
+    m.set("iterations", RunDirectory.JSON.valueToTree(iterationLog));
+    ObjectNode timings = m.putObject("timings");
+    timings.put("elapsed_seconds", (System.nanoTime() - started) / 1e9);
+    ObjectNode versions = m.putObject("versions");
+    versions.put("spark", spark.version());
+    versions.put("java", System.getProperty("java.version"));
+    if (population != null) {
+      m.put("synthetic_samples", population.size());
+    }
+    m.set("config", ConfigLoader.toTree(cfg));
+    RunDirectory.writeJson(run.manifest(), m);
+  }
+
+  private static double[] toArray(JsonNode array) {
+    double[] out = new double[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = array.get(i).asDouble();
+    }
+    return out;
+  }
+
+  /** A public seed derived from several integers (SplitMix64 finaliser). */
+  static long mix(long... parts) {
+    long h = 0x9E3779B97F4A7C15L;
+    for (long p : parts) {
+      h ^= p + 0x9E3779B97F4A7C15L + (h << 6) + (h >>> 2);
+      h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
+      h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+      h ^= h >>> 31;
+    }
+    return h;
+  }
+}

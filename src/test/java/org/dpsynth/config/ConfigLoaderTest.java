@@ -1,0 +1,96 @@
+package org.dpsynth.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private Path write(String yaml) throws IOException {
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  @Test
+  void shippedExampleConfigsLoadAndValidate() {
+    JobConfig c = ConfigLoader.load(Path.of("conf/pe-fortunes.yaml"), List.of());
+    assertEquals(8, c.labels().names().size());
+    assertEquals("minilm", c.embedder().type());
+    JobConfig o = ConfigLoader.load(Path.of("conf/pe-openai.yaml"), List.of());
+    assertEquals("openai", o.generator().type());
+    assertEquals("OPENAI_API_KEY", o.generator().apiKeyEnv());
+  }
+
+  @Test
+  void userFileMergesOverDefaultsAndSetOverridesBoth() throws IOException {
+    Path f = write("privacy:\n  epsilon: 2.5\npe:\n  iterations: 3\nlabels:\n  names: [a, b]\n");
+    JobConfig c = ConfigLoader.load(f, List.of("pe.iterations=7", "pe.variation_degrees=[0.5, 0.25]", "input.dataset=corpus-x"));
+    assertEquals(2.5, c.privacy().epsilon());
+    assertEquals(7, c.pe().iterations());
+    assertEquals(List.of(0.5, 0.25), c.pe().variationDegrees());
+    assertEquals("corpus-x", c.input().datasetName());
+    assertEquals(1.0e-6, c.privacy().delta(), "untouched keys keep their defaults");
+    assertEquals(0.25, c.pe().degreeAt(5), "the last degree repeats");
+  }
+
+  @Test
+  void unknownKeyNamesTheDottedKeyAndTheKnownOnes() throws IOException {
+    Path f = write("labels:\n  names: [a]\npe:\n  iteratons: 3\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, List.of()));
+    assertTrue(e.getMessage().contains("'pe.iteratons'"), e.getMessage());
+    assertTrue(e.getMessage().contains("iterations"), e.getMessage());
+    ConfigException s = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, List.of("labels.names=[a]", "privacy.epsilonn=3")));
+    assertTrue(s.getMessage().contains("'privacy.epsilonn'"), s.getMessage());
+  }
+
+  @Test
+  void wrongTypeNamesKeyAndExpectedForm() throws IOException {
+    Path f = write("labels:\n  names: [a]\npe:\n  iterations: lots\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, List.of()));
+    assertTrue(e.getMessage().contains("'pe.iterations'") && e.getMessage().contains("an integer"), e.getMessage());
+  }
+
+  @Test
+  void invalidValuesAreListedWithTheirKeys() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+        List.of("labels.names=[a]", "privacy.epsilon=-1", "privacy.delta=1.5", "pe.selection=best", "privacy.noise=insecure")));
+    String m = e.getMessage();
+    assertTrue(m.contains("privacy.epsilon: expected a finite number > 0"), m);
+    assertTrue(m.contains("privacy.delta: expected a number in (0, 1)"), m);
+    assertTrue(m.contains("pe.selection: expected 'sample' or 'rank'"), m);
+    assertTrue(m.contains("privacy.noise"), m);
+  }
+
+  @Test
+  void labelsAreRequiredWhenTheInputHasALabelColumn() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of()));
+    assertTrue(e.getMessage().contains("labels.names"), e.getMessage());
+    // Without a label column no label list is needed.
+    JobConfig c = ConfigLoader.load(null, List.of("input.label_column="));
+    assertTrue(!c.input().hasLabels());
+  }
+
+  @Test
+  void malformedYamlNamesFileAndLine() throws IOException {
+    Path f = write("pe:\n  iterations: [1,\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, List.of()));
+    assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("line"), e.getMessage());
+  }
+
+  @Test
+  void setWithoutEqualsOrOntoASectionIsRejected() {
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("privacy.epsilon")));
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("privacy=3")));
+    assertTrue(e.getMessage().contains("section"), e.getMessage());
+  }
+}
