@@ -1,0 +1,71 @@
+package org.dpsynth.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+  record Result(int code, String out, String err) {}
+
+  static synchronized Result run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void helpListsTheSubcommands() {
+    Result r = run("--help");
+    assertEquals(0, r.code());
+    for (String sub : new String[] {"pe", "account", "convert"}) {
+      assertTrue(r.out().contains("  " + sub + " ") || r.out().contains("  " + sub + "\n"), sub + " missing from:\n" + r.out());
+    }
+  }
+
+  @Test
+  void accountGaussianJsonGivesTheKnownEpsilon() throws Exception {
+    Result r = run("account", "gaussian", "--sigma", "2.8284271", "--steps", "5", "--delta", "1e-5", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertEquals(3.341, j.get("epsilon").asDouble(), 0.01);
+    assertEquals(1e-5, j.get("delta").asDouble(), 0);
+    assertEquals(2.8284271, j.get("sigma").asDouble(), 0);
+    assertEquals(5, j.get("steps").asLong());
+  }
+
+  @Test
+  void accountGaussianCalibratesSigmaOnTheSafeSide() throws Exception {
+    Result r = run("account", "gaussian", "--epsilon", "1.0986122886681098", "--delta", "1e-5", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    double sigma = j.get("sigma").asDouble();
+    assertEquals(11.728, sigma * sigma, 11.728 * 1e-3);
+    assertTrue(j.get("epsilon").asDouble() <= Math.log(3));
+  }
+
+  @Test
+  void badArgumentsFailWithAClearMessageAndNoStackTrace() {
+    Result r = run("account", "gaussian", "--sigma", "-1", "--steps", "5", "--delta", "1e-5");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--sigma"), r.err());
+    assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+    Result missing = run("account", "gaussian", "--steps", "5", "--delta", "1e-5");
+    assertTrue(missing.code() != 0 && missing.err().contains("--sigma"), missing.err());
+  }
+}
