@@ -235,6 +235,10 @@ final class KneserNeyModel {
     final List<String> words = new ArrayList<>(List.of("<s>", EOS_TOKEN, "<unk>"));
     final LongIntHashMap trigrams = new LongIntHashMap(1 << 16);
     int records;
+
+    Builder() {
+      ids.put(EOS_TOKEN, EOS); // so topTokens' "<eos>" maps back; the tokeniser never yields it
+    }
     long tokens;
 
     int[] capitalised = new int[1024];
@@ -292,7 +296,7 @@ final class KneserNeyModel {
     return triWord.length;
   }
 
-  /** Id of a (lower-cased) token, or {@link #UNK}. */
+  /** Id of a (lower-cased) token or of {@value #EOS_TOKEN}, else {@link #UNK}. */
   int id(String token) {
     Integer id = ids.get(token);
     return id == null ? UNK : id;

@@ -51,8 +51,8 @@ public final class PublicCorpus {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
           throw new IllegalArgumentException(
-              "public corpus " + sourceName + ", line " + lineNo + ": not valid JSON ("
-                  + e.getOriginalMessage() + ")");
+              "public corpus " + sourceName + ", line " + lineNo + ": not valid JSON near column "
+                  + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()));
         }
         JsonNode text = node == null ? null : node.get("text");
         if (text == null || !text.isTextual()) {
