@@ -59,6 +59,17 @@ public final class GeneratorBenchmark {
     System.out.printf(
         Locale.ROOT, "variation inputs: %d texts, mean %.1f tokens%n",
         inputs.size(), inWords / (double) inputs.size());
+    // baseline in the same run (machine load varies): tokenise + detokenise the same inputs
+    int b = 0;
+    start = System.nanoTime();
+    while (System.nanoTime() - start < 1_000_000_000L) {
+      for (String t : inputs) {
+        WordTokenizer.detokenize(WordTokenizer.tokenizeKeepingCase(t));
+      }
+      b += inputs.size();
+    }
+    double baseline = b / ((System.nanoTime() - start) / 1e9);
+    System.out.printf(Locale.ROOT, "baseline tokenise+detokenise: %8.0f texts/s%n", baseline);
     for (double degree : new double[] {0.1, 0.3, 0.6, 0.9}) {
       int m = 0;
       start = System.nanoTime();
@@ -68,7 +79,8 @@ public final class GeneratorBenchmark {
       }
       s = (System.nanoTime() - start) / 1e9;
       System.out.printf(
-          Locale.ROOT, "variation(degree=%.1f): %8.0f texts/s  (%d texts)%n", degree, m / s, m);
+          Locale.ROOT, "variation(degree=%.1f): %8.0f texts/s  (%d texts, %.3f x baseline)%n",
+          degree, m / s, m, m / s / baseline);
     }
   }
 }
