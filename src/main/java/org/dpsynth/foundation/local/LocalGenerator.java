@@ -1,0 +1,491 @@
+package org.dpsynth.foundation.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.dpsynth.foundation.Generator;
+
+/**
+ * The embedded demo generator ({@code generator.type = local}): a word trigram model with
+ * interpolated modified Kneser–Ney smoothing plus a unigram cache (Kuhn &amp; De Mori 1990),
+ * P(w | h, c) = λ·P_KN(w | h) + (1 − λ)·P_cache(w | c), built at first use from a public corpus.
+ *
+ * <p>It is a demonstration model, not a neural LM: texts are locally fluent and globally loose.
+ * It runs in-process, downloads nothing, is deterministic per seed, and is thread-safe (the model
+ * is immutable; per-call state lives in per-thread scratch buffers).
+ *
+ * <ul>
+ *   <li>{@link #random}: samples with temperature and top-k to a target length drawn uniformly
+ *       from [minWords, maxWords], then stops at the next sentence end; the cache holds the
+ *       label's keywords and each emitted keyword's weight is quartered to avoid loops.
+ *   <li>{@link #variation}: Aug-PE-style fill-in-the-blanks. A {@code degree} fraction of word
+ *       positions (at least one when degree &gt; 0) is masked; each blank, left to right, is
+ *       refilled from the top candidates under P(w | left two tokens) with the original text as
+ *       cache, re-weighted by P(r1 | prev, w)·P(r2 | w, r1) for the unmasked right neighbours, and
+ *       never with the word that was there. Output is re-cased only where words were replaced.
+ *   <li>{@link #topTokens}: exact top-k of the full next-token distribution (vocabulary plus
+ *       {@value #EOS_TOKEN}, the end-of-text token, i.e. the "\n" of a completion API), with the
+ *       prompt as cache; log-probabilities are natural logs and sum to ≤ 0 in probability space.
+ * </ul>
+ */
+public final class LocalGenerator implements Generator {
+
+  /** Classpath resource the build copies {@code data-samples/public-corpus.jsonl} to. */
+  public static final String CORPUS_RESOURCE = "dpsynth/public-corpus.jsonl";
+
+  /** The end-of-text token in {@link #topTokens} results. */
+  public static final String EOS_TOKEN = KneserNeyModel.EOS_TOKEN;
+
+  private static final double KEYWORD_DECAY = 0.25;
+  private static final int MAX_OVERRUN_WORDS = 20;
+
+  private static volatile LocalGenerator shared;
+
+  private final KneserNeyModel model;
+  private final Options options;
+  private final Map<String, List<String>> labelKeywords;
+
+  /**
+   * Sampling settings.
+   *
+   * @param cacheWeight 1 − λ, the weight of the cache distribution (0 disables the cache)
+   * @param temperature softmax temperature of {@link #random} sampling
+   * @param topK how many of the most likely tokens {@link #random} samples from
+   * @param minWords lower end of the target length of {@link #random} texts, in words
+   * @param maxWords upper end of the target length of {@link #random} texts, in words
+   * @param variationTemperature temperature applied to the fill-in scores of {@link #variation}
+   * @param variationCandidates how many of the most likely left-context tokens a blank considers
+   */
+  public record Options(
+      double cacheWeight,
+      double temperature,
+      int topK,
+      int minWords,
+      int maxWords,
+      double variationTemperature,
+      int variationCandidates) {
+    public Options {
+      if (!(cacheWeight >= 0 && cacheWeight < 1)) {
+        throw new IllegalArgumentException("cacheWeight must be in [0, 1): " + cacheWeight);
+      }
+      if (!(temperature > 0) || !(variationTemperature > 0)) {
+        throw new IllegalArgumentException("temperatures must be > 0");
+      }
+      if (topK < 1 || variationCandidates < 1) {
+        throw new IllegalArgumentException("topK and variationCandidates must be >= 1");
+      }
+      if (minWords < 1 || maxWords < minWords) {
+        throw new IllegalArgumentException(
+            "need 1 <= minWords <= maxWords, got " + minWords + ", " + maxWords);
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(0.1, 0.9, 40, 8, 40, 0.8, 30);
+    }
+  }
+
+  private LocalGenerator(
+      KneserNeyModel model, Options options, Map<String, List<String>> labelKeywords) {
+    this.model = model;
+    this.options = options;
+    this.labelKeywords = labelKeywords;
+  }
+
+  // ---------------------------------------------------------------- factories
+
+  /**
+   * The per-JVM instance built from the classpath resource {@value #CORPUS_RESOURCE} on first
+   * use (Spark executors share it across tasks). Throws {@link IllegalStateException} if the
+   * resource is missing.
+   */
+  public static LocalGenerator shared() {
+    LocalGenerator g = shared;
+    if (g == null) {
+      synchronized (LocalGenerator.class) {
+        g = shared;
+        if (g == null) {
+          g = fromResource(CORPUS_RESOURCE);
+          shared = g;
+        }
+      }
+    }
+    return g;
+  }
+
+  /** Builds from a JSON Lines classpath resource (see {@link PublicCorpus}). */
+  public static LocalGenerator fromResource(String resource) {
+    ClassLoader cl = Thread.currentThread().getContextClassLoader();
+    if (cl == null) {
+      cl = LocalGenerator.class.getClassLoader();
+    }
+    InputStream in = cl.getResourceAsStream(resource);
+    if (in == null) {
+      in = LocalGenerator.class.getClassLoader().getResourceAsStream(resource);
+    }
+    if (in == null) {
+      throw new IllegalStateException(
+          "generator.type=local: classpath resource '" + resource + "' not found. The build"
+              + " copies data-samples/public-corpus.jsonl there; rebuild the jar, or use"
+              + " generator.type=openai.");
+    }
+    try (InputStream stream = in) {
+      return fromJsonl(stream, "classpath:" + resource);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read classpath resource " + resource, e);
+    }
+  }
+
+  public static LocalGenerator fromJsonl(Path path) {
+    return fromTexts(PublicCorpus.readJsonl(path));
+  }
+
+  public static LocalGenerator fromJsonl(InputStream in, String sourceName) {
+    return fromTexts(PublicCorpus.readJsonl(in, sourceName));
+  }
+
+  /** Builds from public texts already in memory. */
+  public static LocalGenerator fromTexts(List<String> publicTexts) {
+    return new LocalGenerator(KneserNeyModel.build(publicTexts), Options.defaults(), Map.of());
+  }
+
+  /** The same model with other sampling settings (no rebuild). */
+  public LocalGenerator withOptions(Options newOptions) {
+    return new LocalGenerator(model, Objects.requireNonNull(newOptions), labelKeywords);
+  }
+
+  /**
+   * The same model, conditioning {@link #random} for a label on the given keywords (plus the
+   * label's own words) instead of the label's words alone. No rebuild.
+   */
+  public LocalGenerator withLabelKeywords(Map<String, List<String>> keywords) {
+    return new LocalGenerator(model, options, Map.copyOf(keywords));
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** One line saying what this model is, for logs and run manifests. */
+  public String describe() {
+    return String.format(
+        "local demo generator: word trigram, interpolated modified Kneser-Ney + unigram cache"
+            + " (cache weight %.2f); %d public records, %d tokens, %d word types, %d trigram types;"
+            + " not a neural language model",
+        options.cacheWeight, model.records(), model.tokens(), model.vocabularySize() - 3,
+        model.trigramTypes());
+  }
+
+  KneserNeyModel model() {
+    return model;
+  }
+
+  /** The seed {@link #variation(List, double, long)} and {@link #random} use for item {@code index}. */
+  public static long itemSeed(long seed, int index) {
+    return SplitMix64.derive(seed, index);
+  }
+
+  // ---------------------------------------------------------------- RANDOM_API
+
+  /**
+   * {@code n} texts for {@code label}. Text i depends only on (label, keywords, seed, i): its seed
+   * is {@code itemSeed(itemSeed(seed, hash(label)), i)}.
+   */
+  @Override
+  public List<String> random(String label, int n, long seed) {
+    if (n < 0) {
+      throw new IllegalArgumentException("n must be >= 0: " + n);
+    }
+    String lab = label == null ? "" : label;
+    KneserNeyModel.Cache cache = labelCache(lab);
+    long base = SplitMix64.derive(seed, SplitMix64.hash(lab));
+    List<String> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(generate(cache.copy(), new SplitMix64(itemSeed(base, i))));
+    }
+    return out;
+  }
+
+  private KneserNeyModel.Cache labelCache(String label) {
+    List<String> toks = new ArrayList<>(WordTokenizer.tokenize(label));
+    for (String kw : labelKeywords.getOrDefault(label, List.of())) {
+      toks.addAll(WordTokenizer.tokenize(kw));
+    }
+    int[] ids = new int[toks.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = model.id(toks.get(i));
+    }
+    return KneserNeyModel.Cache.of(ids, ids.length, model, true);
+  }
+
+  private String generate(KneserNeyModel.Cache cache, SplitMix64 rng) {
+    int target = options.minWords + rng.nextInt(options.maxWords - options.minWords + 1);
+    List<String> toks = new ArrayList<>();
+    int u = KneserNeyModel.BOS;
+    int v = KneserNeyModel.BOS;
+    int words = 0;
+    int maxTokens = 3 * (target + MAX_OVERRUN_WORDS);
+    while (toks.size() < maxTokens) {
+      KneserNeyModel.Scratch s = model.collect(u, v, cache, options.cacheWeight, options.topK);
+      boolean allowEos = words >= target;
+      // the first token must be a word, so texts do not open with stray punctuation
+      int next = sample(s, options.topK, options.temperature, allowEos, toks.isEmpty(), -1, rng);
+      if (next == KneserNeyModel.EOS) {
+        break;
+      }
+      toks.add(model.display(next));
+      cache.decay(next, KEYWORD_DECAY);
+      if (model.isWord(next)) {
+        words++;
+      }
+      if (words >= target && model.isSentenceEnd(next) || words >= target + MAX_OVERRUN_WORDS) {
+        break;
+      }
+      u = v;
+      v = next;
+    }
+    return WordTokenizer.detokenize(toks);
+  }
+
+  /**
+   * Samples ∝ p^(1/temperature) among the {@code k} most probable admissible candidates. Returns
+   * -1 if no candidate is admissible.
+   */
+  private int sample(
+      KneserNeyModel.Scratch s,
+      int k,
+      double temperature,
+      boolean allowEos,
+      boolean wordsOnly,
+      int exclude,
+      SplitMix64 rng) {
+    int[] topIds = new int[k];
+    double[] topP = new double[k];
+    int m = selectTop(s, k, allowEos, wordsOnly, exclude, topIds, topP);
+    if (m == 0) {
+      return -1;
+    }
+    return draw(topIds, topP, m, temperature, rng);
+  }
+
+  private int selectTop(
+      KneserNeyModel.Scratch s,
+      int k,
+      boolean allowEos,
+      boolean wordsOnly,
+      int exclude,
+      int[] topIds,
+      double[] topP) {
+    int m = 0;
+    for (int i = 0; i < s.size; i++) {
+      int id = s.ids[i];
+      if (id == exclude
+          || (!allowEos && id == KneserNeyModel.EOS)
+          || (wordsOnly && !model.isWord(id))) {
+        continue;
+      }
+      double p = s.prob[id];
+      if (m == k && p <= topP[m - 1]) {
+        continue;
+      }
+      // insertion into the descending top list; ties keep candidate order, which is deterministic
+      int j = m < k ? m++ : m - 1;
+      while (j > 0 && topP[j - 1] < p) {
+        topP[j] = topP[j - 1];
+        topIds[j] = topIds[j - 1];
+        j--;
+      }
+      topP[j] = p;
+      topIds[j] = id;
+    }
+    return m;
+  }
+
+  private static int draw(int[] ids, double[] p, int m, double temperature, SplitMix64 rng) {
+    double[] w = new double[m];
+    double total = 0;
+    double inv = 1.0 / temperature;
+    for (int i = 0; i < m; i++) {
+      w[i] = p[0] > 0 ? Math.pow(p[i] / p[0], inv) : 1.0;
+      total += w[i];
+    }
+    double r = rng.nextDouble() * total;
+    for (int i = 0; i < m; i++) {
+      r -= w[i];
+      if (r < 0) {
+        return ids[i];
+      }
+    }
+    return ids[m - 1];
+  }
+
+  // ---------------------------------------------------------------- VARIATION_API
+
+  /**
+   * One variation per text; item i is {@code variation(texts.get(i), degree, itemSeed(seed, i))},
+   * so it depends on its index, not on the other texts, and repeated texts get different
+   * variations (PE selects with replacement). Callers needing partition independence pass their
+   * own per-item seeds to {@link #variation(String, double, long)}.
+   */
+  @Override
+  public List<String> variation(List<String> texts, double degree, long seed) {
+    checkDegree(degree);
+    List<String> out = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      out.add(variation(texts.get(i), degree, itemSeed(seed, i)));
+    }
+    return out;
+  }
+
+  /**
+   * A variation of one text. degree 0 returns {@code text} itself; a text with no words (empty,
+   * blank, punctuation only) is returned unchanged since there is nothing to fill in.
+   */
+  public String variation(String text, double degree, long seed) {
+    checkDegree(degree);
+    if (degree == 0 || text == null) {
+      return text;
+    }
+    List<String> surface = WordTokenizer.tokenizeKeepingCase(text);
+    int n = surface.size();
+    int[] ids = new int[n];
+    int[] wordPos = new int[n];
+    int words = 0;
+    for (int i = 0; i < n; i++) {
+      String tok = surface.get(i);
+      ids[i] = model.id(tok.toLowerCase(java.util.Locale.ROOT));
+      if (WordTokenizer.isWord(tok)) {
+        wordPos[words++] = i;
+      }
+    }
+    if (words == 0) {
+      return text;
+    }
+    SplitMix64 rng = new SplitMix64(seed);
+    int masks = Math.max(1, Math.min(words, (int) Math.round(degree * words)));
+    // partial Fisher–Yates: the first `masks` entries become a uniform random subset
+    for (int i = 0; i < masks; i++) {
+      int j = i + rng.nextInt(words - i);
+      int t = wordPos[i];
+      wordPos[i] = wordPos[j];
+      wordPos[j] = t;
+    }
+    Arrays.sort(wordPos, 0, masks);
+    boolean[] masked = new boolean[n];
+    for (int i = 0; i < masks; i++) {
+      masked[wordPos[i]] = true;
+    }
+    KneserNeyModel.Cache cache = KneserNeyModel.Cache.of(ids, n, model, false);
+    int c = options.variationCandidates;
+    int[] candIds = new int[c];
+    double[] candP = new double[c];
+    boolean[] replaced = new boolean[n];
+    for (int k = 0; k < masks; k++) {
+      int pos = wordPos[k];
+      int u = pos >= 2 ? ids[pos - 2] : KneserNeyModel.BOS;
+      int v = pos >= 1 ? ids[pos - 1] : KneserNeyModel.BOS;
+      KneserNeyModel.Scratch s = model.collect(u, v, cache, options.cacheWeight, c);
+      int original = ids[pos] == KneserNeyModel.UNK ? -1 : ids[pos];
+      int m = selectTop(s, c, false, true, original, candIds, candP);
+      if (m == 0) {
+        continue;
+      }
+      int r1 = pos + 1 < n ? (masked[pos + 1] ? -1 : ids[pos + 1]) : KneserNeyModel.EOS;
+      int r2 =
+          r1 >= 0 && r1 != KneserNeyModel.EOS
+              ? (pos + 2 < n ? (masked[pos + 2] ? -1 : ids[pos + 2]) : KneserNeyModel.EOS)
+              : -1;
+      for (int i = 0; i < m; i++) {
+        int w = candIds[i];
+        double score = candP[i];
+        if (r1 >= 0 && r1 != KneserNeyModel.UNK) {
+          score *= model.p3(v, w, r1);
+          if (r2 >= 0 && r2 != KneserNeyModel.UNK) {
+            score *= model.p3(w, r1, r2);
+          }
+        }
+        candP[i] = score;
+      }
+      sortDescending(candIds, candP, m);
+      int w = draw(candIds, candP, m, options.variationTemperature, rng);
+      ids[pos] = w;
+      surface.set(pos, model.display(w));
+      replaced[pos] = true;
+    }
+    return WordTokenizer.detokenize(surface, replaced);
+  }
+
+  private static void sortDescending(int[] ids, double[] p, int m) {
+    for (int i = 1; i < m; i++) {
+      int id = ids[i];
+      double v = p[i];
+      int j = i;
+      while (j > 0 && p[j - 1] < v) {
+        p[j] = p[j - 1];
+        ids[j] = ids[j - 1];
+        j--;
+      }
+      p[j] = v;
+      ids[j] = id;
+    }
+  }
+
+  private static void checkDegree(double degree) {
+    if (!(degree >= 0 && degree <= 1)) {
+      throw new IllegalArgumentException("degree must be in [0, 1]: " + degree);
+    }
+  }
+
+  // ---------------------------------------------------------------- next-token distribution
+
+  /**
+   * The {@code k} most likely next tokens after {@code prompt} (lower-cased words and
+   * punctuation, or {@value #EOS_TOKEN} for end of text), most likely first, with natural-log
+   * probabilities of the full distribution λ·P_KN(· | last two tokens) + (1 − λ)·P_cache(· |
+   * prompt), which is normalised over the whole vocabulary plus {@value #EOS_TOKEN}.
+   */
+  @Override
+  public List<TokenLogProb> topTokens(String prompt, int k) {
+    if (k <= 0) {
+      return List.of();
+    }
+    List<String> toks = WordTokenizer.tokenize(prompt);
+    int n = toks.size();
+    int[] ids = new int[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = model.id(toks.get(i));
+    }
+    int u = n >= 2 ? ids[n - 2] : KneserNeyModel.BOS;
+    int v = n >= 1 ? ids[n - 1] : KneserNeyModel.BOS;
+    KneserNeyModel.Cache cache = KneserNeyModel.Cache.of(ids, n, model, false);
+    KneserNeyModel.Scratch s = model.collect(u, v, cache, options.cacheWeight, k);
+    int[] topIds = new int[k];
+    double[] topP = new double[k];
+    int m = selectTop(s, k, true, false, -1, topIds, topP);
+    List<TokenLogProb> out = new ArrayList<>(m);
+    for (int i = 0; i < m; i++) {
+      out.add(new TokenLogProb(model.word(topIds[i]), Math.log(topP[i])));
+    }
+    return out;
+  }
+
+  /** The full next-token distribution after {@code prompt}, indexed by model id (tests only). */
+  double[] fullDistribution(String prompt) {
+    List<String> toks = WordTokenizer.tokenize(prompt);
+    int n = toks.size();
+    int[] ids = new int[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = model.id(toks.get(i));
+    }
+    int u = n >= 2 ? ids[n - 2] : KneserNeyModel.BOS;
+    int v = n >= 1 ? ids[n - 1] : KneserNeyModel.BOS;
+    return model.distribution(
+        u, v, KneserNeyModel.Cache.of(ids, n, model, false), options.cacheWeight);
+  }
+}
