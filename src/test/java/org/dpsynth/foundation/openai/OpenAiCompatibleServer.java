@@ -199,6 +199,11 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
     }
   }
 
+  /** The socket address the server listens on (always a loopback address). */
+  public InetSocketAddress boundAddress() {
+    return server.getAddress();
+  }
+
   public int port() {
     return server.getAddress().getPort();
   }
