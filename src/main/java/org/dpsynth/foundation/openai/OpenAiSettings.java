@@ -1,5 +1,6 @@
 package org.dpsynth.foundation.openai;
 
+import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -10,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * How to reach one OpenAI-compatible endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama, llama.cpp
  * server) and how to use it. Holds the <em>name</em> of the environment variable with the API key,
- * never the key itself, so this record is safe to print and to put in a run manifest.
+ * never the key itself, so this record is safe to print and to put in a run manifest. It is
+ * {@link Serializable} (paths travel as strings) so Spark closures can carry it to executors.
  *
  * @param baseUrl API root including the version segment, e.g. {@code http://127.0.0.1:8080/v1}
  * @param model model (or deployment) name sent in every request and part of every cache key
@@ -54,7 +56,10 @@ public record OpenAiSettings(
     int targetWords,
     int embeddingDimensions,
     int embeddingMaxChars,
-    LogprobsApi logprobsApi) {
+    LogprobsApi logprobsApi)
+    implements Serializable {
+
+  private static final long serialVersionUID = 1L;
 
   /** Endpoint used for next-token distributions. */
   public enum LogprobsApi {
@@ -154,6 +159,73 @@ public record OpenAiSettings(
   private static void positive(String field, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(field + ": must be a positive duration, got " + d);
+    }
+  }
+
+  /** {@link Path} is not serialisable; this proxy carries the paths as strings. */
+  private Object writeReplace() {
+    return new SerialForm(this);
+  }
+
+  private static final class SerialForm implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String baseUrl;
+    private final String model;
+    private final String apiKeyEnv;
+    private final int maxConcurrency;
+    private final int maxAttempts;
+    private final Duration requestTimeout;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final int batchSize;
+    private final String cacheDir;
+    private final double temperature;
+    private final int maxTokens;
+    private final String promptTemplatesDir;
+    private final int targetWords;
+    private final int embeddingDimensions;
+    private final int embeddingMaxChars;
+    private final LogprobsApi logprobsApi;
+
+    SerialForm(OpenAiSettings s) {
+      baseUrl = s.baseUrl;
+      model = s.model;
+      apiKeyEnv = s.apiKeyEnv;
+      maxConcurrency = s.maxConcurrency;
+      maxAttempts = s.maxAttempts;
+      requestTimeout = s.requestTimeout;
+      initialBackoff = s.initialBackoff;
+      maxBackoff = s.maxBackoff;
+      batchSize = s.batchSize;
+      cacheDir = s.cacheDir == null ? null : s.cacheDir.toString();
+      temperature = s.temperature;
+      maxTokens = s.maxTokens;
+      promptTemplatesDir = s.promptTemplatesDir == null ? null : s.promptTemplatesDir.toString();
+      targetWords = s.targetWords;
+      embeddingDimensions = s.embeddingDimensions;
+      embeddingMaxChars = s.embeddingMaxChars;
+      logprobsApi = s.logprobsApi;
+    }
+
+    private Object readResolve() {
+      return new OpenAiSettings(
+          baseUrl,
+          model,
+          apiKeyEnv,
+          maxConcurrency,
+          maxAttempts,
+          requestTimeout,
+          initialBackoff,
+          maxBackoff,
+          batchSize,
+          cacheDir == null ? null : Path.of(cacheDir),
+          temperature,
+          maxTokens,
+          promptTemplatesDir == null ? null : Path.of(promptTemplatesDir),
+          targetWords,
+          embeddingDimensions,
+          embeddingMaxChars,
+          logprobsApi);
     }
   }
 

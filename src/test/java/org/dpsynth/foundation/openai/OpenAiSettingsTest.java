@@ -29,6 +29,19 @@ class OpenAiSettingsTest {
   }
 
   @Test
+  void serialisesForSparkClosuresIncludingPaths() throws Exception {
+    OpenAiSettings s = valid().cacheDir(java.nio.file.Path.of("/tmp/run/private/cache"))
+        .promptTemplatesDir(java.nio.file.Path.of("conf/prompts")).apiKeyEnv("K").build();
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(s);
+    }
+    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertEquals(s, in.readObject());
+    }
+  }
+
+  @Test
   void errorsNameTheField() {
     assertTrue(error(b -> b.baseUrl(null)).startsWith("baseUrl:"));
     assertTrue(error(b -> b.baseUrl("ftp://x/v1")).startsWith("baseUrl:"));
