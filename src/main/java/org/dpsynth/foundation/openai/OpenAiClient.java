@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,21 +37,22 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * A small client for OpenAI-compatible HTTP APIs ({@code /chat/completions}, {@code
- * /completions}, {@code /embeddings}) built on {@link java.net.http.HttpClient} and Jackson.
+ * A small client for OpenAI-compatible HTTP APIs ({@code /chat/completions}, {@code /completions},
+ * {@code /embeddings}) built on {@link java.net.http.HttpClient} and Jackson.
  *
- * <p>We deliberately do not use the official OpenAI Java SDK: it brings Kotlin and OkHttp and
- * needs a newer Jackson than the 2.18.2 that Spark 4.0.1 ships, and the cluster jar must share
- * Spark's Jackson. The JDK client plus Jackson covers the three endpoints we need.
+ * <p>We deliberately do not use the official OpenAI Java SDK: it brings Kotlin and OkHttp and needs
+ * a newer Jackson than the 2.18.2 that Spark 4.0.1 ships, and the cluster jar must share Spark's
+ * Jackson. The JDK client plus Jackson covers the three endpoints we need.
  *
- * <p>Behaviour: at most {@code maxConcurrency} requests in flight per client (share one client per
- * executor JVM); retries with exponential backoff and full jitter (AWS architecture blog, "Exponential
- * Backoff and Jitter") on 408, 429, 5xx, timeouts, connection errors, malformed JSON and responses
- * a {@link ResponseParser} rejects, waiting at least the server's {@code Retry-After} (seconds or
- * HTTP-date) or {@code retry-after-ms}; at most {@code maxAttempts} attempts; other 4xx fail at once.
+ * <p>Behaviour: at most {@code maxConcurrency} requests in flight per JVM and endpoint (all clients
+ * with the same {@code baseUrl} and {@code maxConcurrency} share one semaphore); retries with
+ * exponential backoff and full jitter ("Exponential Backoff and Jitter", AWS Architecture Blog,
+ * 2015) on 408, 429, 5xx, timeouts, connection errors, malformed JSON and responses a {@link
+ * ResponseParser} rejects, waiting at least the server's {@code Retry-After} (seconds or HTTP-date)
+ * or {@code retry-after-ms}; at most {@code maxAttempts} attempts; other 4xx fail at once.
  * Exceptions name method, path, attempts and status only: never the request body (prompts contain
- * private text), never response text, never the API key. Successful parsed responses are cached
- * by request (see {@link #cacheKey}) when a cache directory is configured.
+ * private text), never response text, never the API key. Successful parsed responses are cached by
+ * request (see {@link #cacheKey}) when a cache directory is configured.
  */
 public final class OpenAiClient implements AutoCloseable {
 
@@ -68,8 +70,18 @@ public final class OpenAiClient implements AutoCloseable {
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
   private static final System.Logger LOG = System.getLogger(OpenAiClient.class.getName());
-  /** Upper bound on a server-requested wait, so a misbehaving server cannot stall a job for hours. */
+
+  /**
+   * Upper bound on a server-requested wait, so a misbehaving server cannot stall a job for hours.
+   */
   static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
+
+  /**
+   * Per-JVM request slots, shared by all clients with the same baseUrl and maxConcurrency (e.g. the
+   * embedder's and the generator's client on one executor), so the bound holds per JVM.
+   */
+  private static final ConcurrentHashMap<String, Semaphore> ENDPOINT_PERMITS =
+      new ConcurrentHashMap<>();
 
   private static final Pattern SAFE_TOKEN = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
@@ -99,7 +111,10 @@ public final class OpenAiClient implements AutoCloseable {
             .connectTimeout(settings.requestTimeout())
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
-    this.permits = new Semaphore(settings.maxConcurrency(), true);
+    this.permits =
+        ENDPOINT_PERMITS.computeIfAbsent(
+            settings.baseUrl() + "#" + settings.maxConcurrency(),
+            k -> new Semaphore(settings.maxConcurrency(), true));
     this.cache = settings.cacheDir() == null ? null : new ResponseCache(settings.cacheDir());
     AtomicInteger n = new AtomicInteger();
     this.workers =
@@ -135,8 +150,8 @@ public final class OpenAiClient implements AutoCloseable {
 
   /**
    * {@code POST baseUrl + endpoint} with retries; {@code parser} validates and converts the
-   * response. A parser's {@link MalformedResponseException} is retried; any other exception from
-   * it propagates at once. Only responses the parser accepted are cached.
+   * response. A parser's {@link MalformedResponseException} is retried; any other exception from it
+   * propagates at once. Only responses the parser accepted are cached.
    */
   public <T> T post(String endpoint, ObjectNode request, ResponseParser<T> parser) {
     URI uri = URI.create(settings.baseUrl() + endpoint);
@@ -332,7 +347,9 @@ public final class OpenAiClient implements AutoCloseable {
     }
   }
 
-  /** Full jitter: uniform in [0, min(maxBackoff, initial·2^(retry−1))], but never below Retry-After. */
+  /**
+   * Full jitter: uniform in [0, min(maxBackoff, initial·2^(retry−1))], but never below Retry-After.
+   */
   private Duration backoff(int retry, Duration retryAfter) {
     long initial = settings.initialBackoff().toNanos();
     long cap = settings.maxBackoff().toNanos();

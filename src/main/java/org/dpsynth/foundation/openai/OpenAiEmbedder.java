@@ -31,7 +31,10 @@ public final class OpenAiEmbedder implements Embedder {
     this(new OpenAiClient(settings), true);
   }
 
-  /** An embedder sharing {@code client} (and so its concurrency bound); closing it leaves the client open. */
+  /**
+   * An embedder sharing {@code client} (and so its concurrency bound); closing it leaves the client
+   * open.
+   */
   public OpenAiEmbedder(OpenAiClient client) {
     this(client, false);
   }
@@ -98,8 +101,7 @@ public final class OpenAiEmbedder implements Embedder {
       request.put("dimensions", settings.embeddingDimensions());
     }
     float[][] vectors =
-        client.post(
-            OpenAiClient.EMBEDDINGS, request, r -> parse(r, batchIndex, batch.size()));
+        client.post(OpenAiClient.EMBEDDINGS, request, r -> parse(r, batchIndex, batch.size()));
     int d = vectors[0].length;
     synchronized (this) {
       if (dimension == 0) {

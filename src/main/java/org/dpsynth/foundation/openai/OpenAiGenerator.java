@@ -19,11 +19,11 @@ import org.dpsynth.foundation.Generator;
  *   <li>{@code random}: one chat completion per sample from the random prompt with the label, a
  *       keyword drawn from the label's list and a target length drawn uniformly in [0.5, 1.5] ×
  *       {@code targetWords};
- *   <li>{@code variation}: per text, a fair coin picks either "rephrase in a random style" or
- *       "fill in the blanks" where round(degree × words) words (at least one) are replaced by
- *       {@code _}; degree 0 returns the inputs without any request;
- *   <li>{@code topTokens}: {@code /completions} with {@code logprobs=k, max_tokens=1} (or chat
- *       with {@code top_logprobs=k}, see {@link OpenAiSettings.LogprobsApi}).
+ *   <li>{@code variation}: per text, a fair coin picks either "rephrase in a random style" or "fill
+ *       in the blanks" where round(degree × words) words (at least one) are replaced by {@code _};
+ *       degree 0 returns the inputs without any request;
+ *   <li>{@code topTokens}: {@code /completions} with {@code logprobs=k, max_tokens=1} (or chat with
+ *       {@code top_logprobs=k}, see {@link OpenAiSettings.LogprobsApi}).
  * </ul>
  *
  * All choices derive from the call's seed, and each request carries a derived {@code seed}, so a
@@ -184,7 +184,9 @@ public final class OpenAiGenerator implements Generator {
     return content == null || content.isNull() ? "" : content.asText();
   }
 
-  /** Removes surrounding whitespace and matching quotes (straight, curly, backticks), repeatedly. */
+  /**
+   * Removes surrounding whitespace and matching quotes (straight, curly, backticks), repeatedly.
+   */
   static String strip(String s) {
     String t = s == null ? "" : s.strip();
     while (t.length() >= 2) {

@@ -11,13 +11,13 @@ import java.util.regex.Pattern;
 /**
  * How to reach one OpenAI-compatible endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama, llama.cpp
  * server) and how to use it. Holds the <em>name</em> of the environment variable with the API key,
- * never the key itself, so this record is safe to print and to put in a run manifest. It is
- * {@link Serializable} (paths travel as strings) so Spark closures can carry it to executors.
+ * never the key itself, so this record is safe to print and to put in a run manifest. It is {@link
+ * Serializable} (paths travel as strings) so Spark closures can carry it to executors.
  *
  * @param baseUrl API root including the version segment, e.g. {@code http://127.0.0.1:8080/v1}
  * @param model model (or deployment) name sent in every request and part of every cache key
- * @param apiKeyEnv name of the environment variable holding the key; {@code null} for local
- *     servers without authentication (an unset or blank variable also means "no key")
+ * @param apiKeyEnv name of the environment variable holding the key; {@code null} for local servers
+ *     without authentication (an unset or blank variable also means "no key")
  * @param maxConcurrency requests in flight at once through one {@link OpenAiClient}; share one
  *     client per executor JVM so this is the per-JVM bound
  * @param maxAttempts attempts per request, including the first
@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  *     contain private text it must lie in the run's {@code private/} area
  * @param temperature sampling temperature for generation, in [0, 2]
  * @param maxTokens {@code max_tokens} for generated texts
- * @param promptTemplatesDir directory overriding some or all built-in prompt files, or {@code
- *     null} for the built-in ones (classpath {@code dpsynth/prompts/})
+ * @param promptTemplatesDir directory overriding some or all built-in prompt files, or {@code null}
+ *     for the built-in ones (classpath {@code dpsynth/prompts/})
  * @param targetWords mean length asked for by the random prompt; each sample draws a length
  *     uniformly in [0.5, 1.5] times this
  * @param embeddingDimensions {@code dimensions} sent to the embeddings API, or 0 for the model's

@@ -34,6 +34,7 @@ public final class PromptTemplates {
   public static final String FILL = "variation-fill.txt";
   public static final String STYLES = "styles.txt";
   public static final String KEYWORDS = "keywords.json";
+
   /** The files a prompts directory may contain. */
   public static final List<String> FILES = List.of(RANDOM, REPHRASE, FILL, STYLES, KEYWORDS);
 

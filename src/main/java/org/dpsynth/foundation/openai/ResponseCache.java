@@ -62,7 +62,9 @@ final class ResponseCache {
     }
   }
 
-  /** Best effort: a failed write is logged and the run continues (it only costs a refetch later). */
+  /**
+   * Best effort: a failed write is logged and the run continues (it only costs a refetch later).
+   */
   void put(String key, byte[] body) {
     Path target = file(key);
     Path tmp = null;
@@ -71,7 +73,8 @@ final class ResponseCache {
       tmp = Files.createTempFile(target.getParent(), key, ".tmp");
       Files.write(tmp, body);
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }

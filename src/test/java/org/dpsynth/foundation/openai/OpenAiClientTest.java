@@ -35,12 +35,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The retry, timeout, cache and secrecy behaviour of {@link OpenAiClient} against a real server. */
+/**
+ * The retry, timeout, cache and secrecy behaviour of {@link OpenAiClient} against a real server.
+ */
 class OpenAiClientTest {
 
   static final String KEY_ENV = "DPSYNTH_TEST_OPENAI_KEY";
   static final String SECRET = "sk-test-SECRET-4f9a1c";
   static final Function<String, String> ENV = Map.of(KEY_ENV, SECRET)::get;
+
   /** Stands for private text in a prompt: must never reach an exception message. */
   static final String PRIVATE = "patient Jane Roe was diagnosed";
 
@@ -104,7 +107,8 @@ class OpenAiClientTest {
 
   @Test
   void exhaustedBoundNamesPathAttemptsAndLastStatus() {
-    server.script("/embeddings", Fault.status(500), Fault.status(502), Fault.status(503), Fault.status(503));
+    server.script(
+        "/embeddings", Fault.status(500), Fault.status(502), Fault.status(503), Fault.status(503));
     try (OpenAiClient client = new OpenAiClient(fast(server).build(), ENV)) {
       OpenAiApiException e =
           assertThrows(
@@ -121,14 +125,21 @@ class OpenAiClientTest {
 
   @Test
   void exhaustedByMalformedJsonSaysSo() {
-    server.script("*", Fault.malformedJson(), Fault.malformedJson(), Fault.malformedJson(), Fault.malformedJson());
+    server.script(
+        "*",
+        Fault.malformedJson(),
+        Fault.malformedJson(),
+        Fault.malformedJson(),
+        Fault.malformedJson());
     try (OpenAiClient client = new OpenAiClient(fast(server).build(), ENV)) {
       OpenAiApiException e =
           assertThrows(
               OpenAiApiException.class,
               () -> client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, PRIVATE)));
       assertTrue(
-          e.getMessage().startsWith("POST /v1/embeddings failed after 4 attempts: last status 200 (malformed JSON"),
+          e.getMessage()
+              .startsWith(
+                  "POST /v1/embeddings failed after 4 attempts: last status 200 (malformed JSON"),
           e.getMessage());
       assertNoSecrets(e);
     }
@@ -170,8 +181,10 @@ class OpenAiClientTest {
 
   @Test
   void retryAfterHttpDateIsHonoured() {
-    ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).plusSeconds(2);
-    server.script("/embeddings", Fault.tooManyRequests(DateTimeFormatter.RFC_1123_DATE_TIME.format(at)));
+    ZonedDateTime at =
+        ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).plusSeconds(2);
+    server.script(
+        "/embeddings", Fault.tooManyRequests(DateTimeFormatter.RFC_1123_DATE_TIME.format(at)));
     try (OpenAiClient client = new OpenAiClient(fast(server).build(), ENV)) {
       client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, "x"));
       List<OpenAiCompatibleServer.RecordedRequest> rs = server.requests();
@@ -189,7 +202,8 @@ class OpenAiClientTest {
       ObjectNode req = client.newRequest();
       req.putArray("messages").addObject().put("role", "user").put("content", PRIVATE);
       OpenAiApiException e =
-          assertThrows(OpenAiApiException.class, () -> client.post(OpenAiClient.CHAT_COMPLETIONS, req));
+          assertThrows(
+              OpenAiApiException.class, () -> client.post(OpenAiClient.CHAT_COMPLETIONS, req));
       assertEquals(
           "POST /v1/chat/completions failed with status 400 (error type invalid_request_error,"
               + " code bad); not retried",
@@ -226,7 +240,9 @@ class OpenAiClientTest {
               OpenAiApiException.class,
               () -> client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, PRIVATE)));
       assertTrue(
-          e.getMessage().startsWith("POST /v1/embeddings failed after 3 attempts: last error: connection error"),
+          e.getMessage()
+              .startsWith(
+                  "POST /v1/embeddings failed after 3 attempts: last error: connection error"),
           e.getMessage());
       assertNoSecrets(e);
     }
@@ -285,7 +301,8 @@ class OpenAiClientTest {
       assertEquals(first, client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, "cache me")));
       assertEquals(0, other.requestCount("/embeddings"));
       // Another model is another key.
-      OpenAiSettings otherModel = s.toBuilder().baseUrl(other.baseUrl()).model("other-model").build();
+      OpenAiSettings otherModel =
+          s.toBuilder().baseUrl(other.baseUrl()).model("other-model").build();
       try (OpenAiClient c2 = new OpenAiClient(otherModel, ENV)) {
         c2.post(OpenAiClient.EMBEDDINGS, embedRequest(c2, "cache me"));
       }
@@ -313,9 +330,12 @@ class OpenAiClientTest {
     b.put("seed", 1).put("model", "m");
     assertEquals(OpenAiClient.cacheKey("/v1/e", a, "m"), OpenAiClient.cacheKey("/v1/e", b, "m"));
     b.put("seed", 2);
-    assertFalse(OpenAiClient.cacheKey("/v1/e", a, "m").equals(OpenAiClient.cacheKey("/v1/e", b, "m")));
-    assertFalse(OpenAiClient.cacheKey("/v1/e", a, "m").equals(OpenAiClient.cacheKey("/v1/f", a, "m")));
-    assertFalse(OpenAiClient.cacheKey("/v1/e", a, "m").equals(OpenAiClient.cacheKey("/v1/e", a, "n")));
+    assertFalse(
+        OpenAiClient.cacheKey("/v1/e", a, "m").equals(OpenAiClient.cacheKey("/v1/e", b, "m")));
+    assertFalse(
+        OpenAiClient.cacheKey("/v1/e", a, "m").equals(OpenAiClient.cacheKey("/v1/f", a, "m")));
+    assertFalse(
+        OpenAiClient.cacheKey("/v1/e", a, "m").equals(OpenAiClient.cacheKey("/v1/e", a, "n")));
   }
 
   @Test
@@ -327,7 +347,8 @@ class OpenAiClientTest {
       List<Future<JsonNode>> fs = new ArrayList<>();
       for (int i = 0; i < 12; i++) {
         String text = "text " + i;
-        fs.add(callers.submit(() -> client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, text))));
+        fs.add(
+            callers.submit(() -> client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, text))));
       }
       for (Future<JsonNode> f : fs) {
         f.get();
@@ -342,11 +363,42 @@ class OpenAiClientTest {
   }
 
   @Test
+  void clientsForTheSameEndpointShareTheBound() throws Exception {
+    server.latency(Duration.ofMillis(150));
+    OpenAiSettings s = fast(server).maxConcurrency(2).requestTimeout(Duration.ofSeconds(5)).build();
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    try (OpenAiClient a = new OpenAiClient(s, ENV);
+        OpenAiClient b = new OpenAiClient(s.toBuilder().model("another-model").build(), ENV)) {
+      List<Future<JsonNode>> fs = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        OpenAiClient c = i % 2 == 0 ? a : b;
+        String text = "text " + i;
+        fs.add(callers.submit(() -> c.post(OpenAiClient.EMBEDDINGS, embedRequest(c, text))));
+      }
+      for (Future<JsonNode> f : fs) {
+        f.get();
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    assertEquals(8, server.requestCount("/embeddings"));
+    assertTrue(server.maxInFlight() <= 2, "in flight: " + server.maxInFlight());
+  }
+
+  @Test
   void retryAfterParsing() {
-    assertEquals(Duration.ofSeconds(3), OpenAiClient.retryAfter(headers("Retry-After", "3")).orElseThrow());
-    assertEquals(Duration.ofMillis(250), OpenAiClient.retryAfter(headers("retry-after-ms", "250")).orElseThrow());
-    assertEquals(OpenAiClient.MAX_RETRY_AFTER, OpenAiClient.retryAfter(headers("Retry-After", "999999")).orElseThrow());
-    assertEquals(Duration.ZERO, OpenAiClient.retryAfter(headers("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")).orElseThrow());
+    assertEquals(
+        Duration.ofSeconds(3), OpenAiClient.retryAfter(headers("Retry-After", "3")).orElseThrow());
+    assertEquals(
+        Duration.ofMillis(250),
+        OpenAiClient.retryAfter(headers("retry-after-ms", "250")).orElseThrow());
+    assertEquals(
+        OpenAiClient.MAX_RETRY_AFTER,
+        OpenAiClient.retryAfter(headers("Retry-After", "999999")).orElseThrow());
+    assertEquals(
+        Duration.ZERO,
+        OpenAiClient.retryAfter(headers("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"))
+            .orElseThrow());
     assertTrue(OpenAiClient.retryAfter(headers("Retry-After", "soon")).isEmpty());
   }
 

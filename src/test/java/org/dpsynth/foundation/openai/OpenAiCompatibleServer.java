@@ -120,7 +120,8 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
   }
 
   /** A request as received. {@code authorization} is the raw header value or null. */
-  public record RecordedRequest(String path, String authorization, String body, long receivedNanos) {
+  public record RecordedRequest(
+      String path, String authorization, String body, long receivedNanos) {
     public JsonNode json() {
       try {
         return JSON.readTree(body);
@@ -136,14 +137,64 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
   private static final double NON_FINITE_SENTINEL = 123456.75;
   private static final List<String> VOCABULARY =
       List.of(
-          "the", "a", "service", "was", "great", "slow", "friendly", "price", "food", "room",
-          "staff", "order", "delivery", "quality", "would", "recommend", "never", "again", "very",
-          "good", "bad", "experience", "time", "day", "team", "product", "support", "quick",
-          "helpful", "late", "clean", "noisy", "value", "place", "visit", "return");
+          "the",
+          "a",
+          "service",
+          "was",
+          "great",
+          "slow",
+          "friendly",
+          "price",
+          "food",
+          "room",
+          "staff",
+          "order",
+          "delivery",
+          "quality",
+          "would",
+          "recommend",
+          "never",
+          "again",
+          "very",
+          "good",
+          "bad",
+          "experience",
+          "time",
+          "day",
+          "team",
+          "product",
+          "support",
+          "quick",
+          "helpful",
+          "late",
+          "clean",
+          "noisy",
+          "value",
+          "place",
+          "visit",
+          "return");
   private static final List<String> TOKENS =
       List.of(
-          " the", " a", " positive", " negative", " good", " bad", " great", " terrible", " yes",
-          " no", " and", " of", ".", ",", " it", " is", " was", " not", " very", " service");
+          " the",
+          " a",
+          " positive",
+          " negative",
+          " good",
+          " bad",
+          " great",
+          " terrible",
+          " yes",
+          " no",
+          " and",
+          " of",
+          ".",
+          ",",
+          " it",
+          " is",
+          " was",
+          " not",
+          " very",
+          " service");
   private static final Pattern QUOTED = Pattern.compile("\"([^\"]{1,200})\"");
 
   private final HttpServer server;
@@ -235,8 +286,8 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
 
   /**
    * Each unscripted request fails with probability {@code rate}, drawing uniformly from: 429
-   * (Retry-After 0 or 1), 500, 503, malformed JSON, for embeddings a wrong item count, and a hang if
-   * {@link #randomHang(Duration)} is set.
+   * (Retry-After 0 or 1), 500, 503, malformed JSON, for embeddings a wrong item count, and a hang
+   * if {@link #randomHang(Duration)} is set.
    */
   public OpenAiCompatibleServer faultRate(double rate, long seed) {
     this.faultRandom = new Random(seed);
@@ -320,7 +371,10 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
             return;
           }
           case MALFORMED_JSON -> {
-            send(ex, 200, "{\"object\": \"list\", \"data\": [ {\"trunc".getBytes(StandardCharsets.UTF_8));
+            send(
+                ex,
+                200,
+                "{\"object\": \"list\", \"data\": [ {\"trunc".getBytes(StandardCharsets.UTF_8));
             return;
           }
           case ERROR_ECHOING_REQUEST -> {
@@ -364,9 +418,10 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
       byte[] bytes = JSON.writeValueAsBytes(response);
       if (kind == Kind.NON_FINITE_VECTOR) {
         // JSON has no infinity; 1e400 is valid JSON that overflows to +Infinity when parsed.
-        bytes = new String(bytes, StandardCharsets.UTF_8)
-            .replaceFirst(Pattern.quote(Double.toString(NON_FINITE_SENTINEL)), "1e400")
-            .getBytes(StandardCharsets.UTF_8);
+        bytes =
+            new String(bytes, StandardCharsets.UTF_8)
+                .replaceFirst(Pattern.quote(Double.toString(NON_FINITE_SENTINEL)), "1e400")
+                .getBytes(StandardCharsets.UTF_8);
       }
       send(ex, 200, bytes);
     } catch (IOException | RuntimeException e) {
@@ -473,7 +528,10 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
       List<Object[]> top = topLogprobs(prompt.toString(), k);
       message.put("content", (String) top.get(0)[0]);
       ArrayNode tops =
-          choice.putObject("logprobs").putArray("content").addObject()
+          choice
+              .putObject("logprobs")
+              .putArray("content")
+              .addObject()
               .put("token", (String) top.get(0)[0])
               .put("logprob", (Double) top.get(0)[1])
               .putArray("top_logprobs");
@@ -484,8 +542,12 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
       String text =
           fault == Kind.EMPTY_OUTPUT
               ? "  "
-              : "  \"" + pseudoText(prompt.toString(), req.path("seed").asLong(0),
-                  req.path("max_tokens").asInt(64)) + "\"\n";
+              : "  \""
+                  + pseudoText(
+                      prompt.toString(),
+                      req.path("seed").asLong(0),
+                      req.path("max_tokens").asInt(64))
+                  + "\"\n";
       message.put("content", text);
     }
     choice.put("finish_reason", "stop");
@@ -698,18 +760,29 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
         case "--lifetime-seconds" -> lifetime = Long.parseLong(v);
         case "--latency-ms" -> latencyMs = Long.parseLong(v);
         case "--hang-ms" -> hangMs = Long.parseLong(v);
-        default -> throw new IllegalArgumentException(
-            "unknown option " + a + "; known: --port --dimension --fault-rate --seed"
-                + " --lifetime-seconds --latency-ms --hang-ms");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option "
+                    + a
+                    + "; known: --port --dimension --fault-rate --seed"
+                    + " --lifetime-seconds --latency-ms --hang-ms");
       }
     }
     if (rate < 0 || rate > 1) {
       throw new IllegalArgumentException("--fault-rate must be in [0, 1], got " + rate);
     }
     OpenAiCompatibleServer s = start(port, dimension, Duration.ofSeconds(lifetime));
-    s.faultRate(rate, seed).latency(Duration.ofMillis(latencyMs)).randomHang(Duration.ofMillis(hangMs));
-    System.out.println("listening on " + s.baseUrl() + " (fault rate " + rate + ", stops after "
-        + lifetime + " s)");
+    s.faultRate(rate, seed)
+        .latency(Duration.ofMillis(latencyMs))
+        .randomHang(Duration.ofMillis(hangMs));
+    System.out.println(
+        "listening on "
+            + s.baseUrl()
+            + " (fault rate "
+            + rate
+            + ", stops after "
+            + lifetime
+            + " s)");
     System.out.flush();
     s.awaitStop();
   }

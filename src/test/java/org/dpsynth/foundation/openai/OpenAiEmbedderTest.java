@@ -42,7 +42,8 @@ class OpenAiEmbedderTest {
   @Test
   void unitVectorsInInputOrderAcrossBatches() {
     List<String> texts = texts(10);
-    try (OpenAiEmbedder e = new OpenAiEmbedder(new OpenAiClient(fast(server).batchSize(3).build(), ENV))) {
+    try (OpenAiEmbedder e =
+        new OpenAiEmbedder(new OpenAiClient(fast(server).batchSize(3).build(), ENV))) {
       Embeddings out = e.embed(texts);
       assertEquals(0, out.truncated());
       assertEquals(10, out.vectors().length);
@@ -54,14 +55,21 @@ class OpenAiEmbedderTest {
           sq += x * x;
         }
         assertEquals(1.0, Math.sqrt(sq), 1e-5, "unit norm at " + i);
-        assertArrayEquals(OpenAiCompatibleServer.embedText(texts.get(i), 64), v, 1e-6f, "order at " + i);
+        assertArrayEquals(
+            OpenAiCompatibleServer.embedText(texts.get(i), 64), v, 1e-6f, "order at " + i);
       }
       assertEquals(64, e.dimension());
       assertEquals(4, server.requestCount("/embeddings"), "dimension known after a call: no probe");
       // Each request carried its batch in order.
       List<String> sent = new ArrayList<>();
       server.requests().stream()
-          .sorted((a, b) -> a.json().path("input").get(0).asText().compareTo(b.json().path("input").get(0).asText()))
+          .sorted(
+              (a, b) ->
+                  a.json()
+                      .path("input")
+                      .get(0)
+                      .asText()
+                      .compareTo(b.json().path("input").get(0).asText()))
           .forEach(r -> r.json().path("input").forEach(x -> sent.add(x.asText())));
       assertEquals(texts.stream().sorted().toList(), sent.stream().sorted().toList());
     }
@@ -95,7 +103,9 @@ class OpenAiEmbedderTest {
       assertEquals(64, e.dimension());
       assertEquals(64, e.dimension());
       assertEquals(1, server.requestCount("/embeddings"));
-      assertEquals(OpenAiEmbedder.DIMENSION_PROBE, server.requests().get(0).json().path("input").get(0).asText());
+      assertEquals(
+          OpenAiEmbedder.DIMENSION_PROBE,
+          server.requests().get(0).json().path("input").get(0).asText());
     }
   }
 
@@ -112,13 +122,18 @@ class OpenAiEmbedderTest {
 
   @Test
   void partialBatchIsRetriedAndSucceeds() {
-    server.script("/embeddings", Fault.wrongEmbeddingCount(-1), Fault.wrongEmbeddingCount(1), Fault.itemError());
+    server.script(
+        "/embeddings",
+        Fault.wrongEmbeddingCount(-1),
+        Fault.wrongEmbeddingCount(1),
+        Fault.itemError());
     List<String> texts = texts(4);
     try (OpenAiEmbedder e = new OpenAiEmbedder(new OpenAiClient(fast(server).build(), ENV))) {
       Embeddings out = e.embed(texts);
       assertEquals(4, server.requestCount("/embeddings"));
       for (int i = 0; i < 4; i++) {
-        assertArrayEquals(OpenAiCompatibleServer.embedText(texts.get(i), 64), out.vectors()[i], 1e-6f);
+        assertArrayEquals(
+            OpenAiCompatibleServer.embedText(texts.get(i), 64), out.vectors()[i], 1e-6f);
       }
     }
   }
@@ -144,9 +159,11 @@ class OpenAiEmbedderTest {
     List<String> texts = new ArrayList<>(texts(4));
     texts.set(2, PRIVATE);
     server.script("/embeddings", Fault.zeroVector());
-    // batchSize 2, sequential fault consumption is not guaranteed across parallel batches, so use one worker.
-    try (OpenAiEmbedder e = new OpenAiEmbedder(
-        new OpenAiClient(fast(server).batchSize(2).maxConcurrency(1).build(), ENV))) {
+    // batchSize 2, sequential fault consumption is not guaranteed across parallel batches, so use
+    // one worker.
+    try (OpenAiEmbedder e =
+        new OpenAiEmbedder(
+            new OpenAiClient(fast(server).batchSize(2).maxConcurrency(1).build(), ENV))) {
       IllegalStateException ex = assertThrows(IllegalStateException.class, () -> e.embed(texts));
       assertEquals("embedding batch 0, item 0: zero-norm vector", ex.getMessage());
       assertFalse(ex.getMessage().contains("review"));
@@ -157,8 +174,11 @@ class OpenAiEmbedderTest {
   void nonFiniteVectorIsAnError() {
     server.script("/embeddings", Fault.nonFiniteVector());
     try (OpenAiEmbedder e = new OpenAiEmbedder(new OpenAiClient(fast(server).build(), ENV))) {
-      IllegalStateException ex = assertThrows(IllegalStateException.class, () -> e.embed(List.of(PRIVATE)));
-      assertTrue(ex.getMessage().startsWith("embedding batch 0, item 0: vector has a non-finite value"), ex.getMessage());
+      IllegalStateException ex =
+          assertThrows(IllegalStateException.class, () -> e.embed(List.of(PRIVATE)));
+      assertTrue(
+          ex.getMessage().startsWith("embedding batch 0, item 0: vector has a non-finite value"),
+          ex.getMessage());
       assertFalse(ex.getMessage().contains(PRIVATE));
       assertEquals(1, server.requestCount("/embeddings"), "bad values are not retried");
     }
@@ -190,10 +210,12 @@ class OpenAiEmbedderTest {
     server.faultRate(0.3, 42);
     List<String> texts = texts(60);
     try (OpenAiEmbedder e =
-        new OpenAiEmbedder(new OpenAiClient(fast(server).maxAttempts(6).batchSize(2).build(), ENV))) {
+        new OpenAiEmbedder(
+            new OpenAiClient(fast(server).maxAttempts(6).batchSize(2).build(), ENV))) {
       Embeddings out = e.embed(texts);
       for (int i = 0; i < texts.size(); i++) {
-        assertArrayEquals(OpenAiCompatibleServer.embedText(texts.get(i), 64), out.vectors()[i], 1e-6f);
+        assertArrayEquals(
+            OpenAiCompatibleServer.embedText(texts.get(i), 64), out.vectors()[i], 1e-6f);
       }
       assertTrue(server.requestCount("/embeddings") > 30, "some faults were injected");
     }

@@ -45,12 +45,15 @@ class OpenAiGeneratorTest {
 
   @Test
   void randomUsesLabelKeywordLengthAndSeedAndStripsQuotes() {
-    try (OpenAiGenerator g = new OpenAiGenerator(new OpenAiClient(fast(server).targetWords(40).build(), ENV))) {
+    try (OpenAiGenerator g =
+        new OpenAiGenerator(new OpenAiClient(fast(server).targetWords(40).build(), ENV))) {
       List<String> out = g.random("hotel review", 6, 7L);
       assertEquals(6, out.size());
       for (String s : out) {
         assertFalse(s.isEmpty());
-        assertFalse(s.startsWith("\"") || s.endsWith("\"") || !s.equals(s.strip()), "not stripped: [" + s + "]");
+        assertFalse(
+            s.startsWith("\"") || s.endsWith("\"") || !s.equals(s.strip()),
+            "not stripped: [" + s + "]");
       }
       List<String> keywords = g.templates().keywords("hotel review");
       Set<Long> seeds = new HashSet<>();
@@ -75,7 +78,8 @@ class OpenAiGeneratorTest {
 
   @Test
   void labelsWithOwnKeywordsUseThem(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("keywords.json"), "{\"spam\": [\"lottery win\"], \"*\": [\"misc\"]}");
+    Files.writeString(
+        dir.resolve("keywords.json"), "{\"spam\": [\"lottery win\"], \"*\": [\"misc\"]}");
     try (OpenAiGenerator g =
         new OpenAiGenerator(new OpenAiClient(fast(server).promptTemplatesDir(dir).build(), ENV))) {
       g.random("spam", 2, 1L);
@@ -135,8 +139,18 @@ class OpenAiGeneratorTest {
   @Test
   void maskingPicksTheRequestedFraction() {
     String[] words = "a b c d e f g h i j".split(" ");
-    assertEquals(3, OpenAiGenerator.mask(words, 0.3, new SplittableRandom(1)).chars().filter(c -> c == '_').count());
-    assertEquals(1, OpenAiGenerator.mask(words, 0.01, new SplittableRandom(1)).chars().filter(c -> c == '_').count());
+    assertEquals(
+        3,
+        OpenAiGenerator.mask(words, 0.3, new SplittableRandom(1))
+            .chars()
+            .filter(c -> c == '_')
+            .count());
+    assertEquals(
+        1,
+        OpenAiGenerator.mask(words, 0.01, new SplittableRandom(1))
+            .chars()
+            .filter(c -> c == '_')
+            .count());
     assertEquals("_ _ _ _ _ _ _ _ _ _", OpenAiGenerator.mask(words, 1.0, new SplittableRandom(1)));
   }
 
@@ -161,7 +175,8 @@ class OpenAiGeneratorTest {
     try (OpenAiGenerator g = new OpenAiGenerator(new OpenAiClient(fast(server).build(), ENV))) {
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> g.variation(List.of(PRIVATE), 0.2, 1L));
-      assertEquals("variation 0: the model returned empty output 4 times (different seeds)", e.getMessage());
+      assertEquals(
+          "variation 0: the model returned empty output 4 times (different seeds)", e.getMessage());
     }
   }
 
@@ -215,14 +230,17 @@ class OpenAiGeneratorTest {
 
   @Test
   void logprobsParserAcceptsBothFormatsAndRejectsMissing() throws Exception {
-    JsonNode completions = OpenAiClient.JSON.readTree(
-        "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\" a\":-2.0,\" b\":-0.5}]}}]}");
+    JsonNode completions =
+        OpenAiClient.JSON.readTree(
+            "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\" a\":-2.0,\" b\":-0.5}]}}]}");
     List<TokenLogProb> c = OpenAiGenerator.parseTopLogprobs(completions);
     assertEquals(List.of(new TokenLogProb(" b", -0.5), new TokenLogProb(" a", -2.0)), c);
-    JsonNode chat = OpenAiClient.JSON.readTree(
-        "{\"choices\":[{\"logprobs\":{\"content\":[{\"token\":\"x\",\"logprob\":-1,"
-            + "\"top_logprobs\":[{\"token\":\"x\",\"logprob\":-1.0},{\"token\":\"y\",\"logprob\":-0.1}]}]}}]}");
-    assertEquals(List.of(new TokenLogProb("y", -0.1), new TokenLogProb("x", -1.0)),
+    JsonNode chat =
+        OpenAiClient.JSON.readTree(
+            "{\"choices\":[{\"logprobs\":{\"content\":[{\"token\":\"x\",\"logprob\":-1,"
+                + "\"top_logprobs\":[{\"token\":\"x\",\"logprob\":-1.0},{\"token\":\"y\",\"logprob\":-0.1}]}]}}]}");
+    assertEquals(
+        List.of(new TokenLogProb("y", -0.1), new TokenLogProb("x", -1.0)),
         OpenAiGenerator.parseTopLogprobs(chat));
     JsonNode none = OpenAiClient.JSON.readTree("{\"choices\":[{\"text\":\"x\"}]}");
     assertThrows(MalformedResponseException.class, () -> OpenAiGenerator.parseTopLogprobs(none));

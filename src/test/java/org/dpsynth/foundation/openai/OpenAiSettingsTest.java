@@ -30,13 +30,18 @@ class OpenAiSettingsTest {
 
   @Test
   void serialisesForSparkClosuresIncludingPaths() throws Exception {
-    OpenAiSettings s = valid().cacheDir(java.nio.file.Path.of("/tmp/run/private/cache"))
-        .promptTemplatesDir(java.nio.file.Path.of("conf/prompts")).apiKeyEnv("K").build();
+    OpenAiSettings s =
+        valid()
+            .cacheDir(java.nio.file.Path.of("/tmp/run/private/cache"))
+            .promptTemplatesDir(java.nio.file.Path.of("conf/prompts"))
+            .apiKeyEnv("K")
+            .build();
     var bytes = new java.io.ByteArrayOutputStream();
     try (var out = new java.io.ObjectOutputStream(bytes)) {
       out.writeObject(s);
     }
-    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+    try (var in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
       assertEquals(s, in.readObject());
     }
   }

@@ -22,8 +22,8 @@ class PromptTemplatesTest {
     Path conf = Path.of("conf", "prompts"); // surefire runs in the project directory
     for (String name : PromptTemplates.FILES) {
       String builtIn;
-      try (InputStream in = getClass().getClassLoader()
-          .getResourceAsStream(PromptTemplates.CLASSPATH_DIR + name)) {
+      try (InputStream in =
+          getClass().getClassLoader().getResourceAsStream(PromptTemplates.CLASSPATH_DIR + name)) {
         builtIn = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
       assertEquals(builtIn, Files.readString(conf.resolve(name)), "conf/prompts/" + name);
@@ -46,7 +46,9 @@ class PromptTemplatesTest {
 
   @Test
   void valuesAreNotExpandedTwice() {
-    assertEquals("x {label} y", PromptTemplates.render("x {text} y", Map.of("text", "{label}", "label", "L")));
+    assertEquals(
+        "x {label} y",
+        PromptTemplates.render("x {text} y", Map.of("text", "{label}", "label", "L")));
     assertEquals("$1 \\ ok", PromptTemplates.render("{text}", Map.of("text", "$1 \\ ok")));
   }
 
@@ -60,8 +62,11 @@ class PromptTemplatesTest {
     assertTrue(t.fill("_").contains("blank"), "fill falls back to the built-in file");
 
     Files.writeString(dir.resolve("random.txt"), "Give me {label} about {topic}.");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
-    assertEquals("random.txt: unknown placeholder {topic}; known here: ", e.getMessage().replaceAll("\\[.*]", ""));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
+    assertEquals(
+        "random.txt: unknown placeholder {topic}; known here: ",
+        e.getMessage().replaceAll("\\[.*]", ""));
 
     Files.writeString(dir.resolve("random.txt"), "{label}");
     Files.writeString(dir.resolve("variation-fill.txt"), "no placeholder");
@@ -71,8 +76,11 @@ class PromptTemplatesTest {
     Files.delete(dir.resolve("variation-fill.txt"));
     Files.writeString(dir.resolve("keywords.json"), "{\"spam\": \"not a list\"}");
     e = assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir));
-    assertTrue(e.getMessage().contains("keywords.json") && e.getMessage().contains("\"spam\""), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("keywords.json") && e.getMessage().contains("\"spam\""),
+        e.getMessage());
 
-    assertThrows(IllegalArgumentException.class, () -> PromptTemplates.load(dir.resolve("missing")));
+    assertThrows(
+        IllegalArgumentException.class, () -> PromptTemplates.load(dir.resolve("missing")));
   }
 }
