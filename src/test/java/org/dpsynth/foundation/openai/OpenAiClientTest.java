@@ -64,7 +64,7 @@ class OpenAiClientTest {
     return OpenAiSettings.builder(server.baseUrl(), "test-model")
         .apiKeyEnv(KEY_ENV)
         .maxAttempts(4)
-        .requestTimeout(Duration.ofMillis(400))
+        .requestTimeout(Duration.ofMillis(1000))
         .initialBackoff(Duration.ofMillis(5))
         .maxBackoff(Duration.ofMillis(40));
   }
@@ -83,7 +83,7 @@ class OpenAiClientTest {
         Arguments.of("408", Fault.status(408)),
         Arguments.of("429 Retry-After 0", Fault.tooManyRequests("0")),
         Arguments.of("malformed JSON", Fault.malformedJson()),
-        Arguments.of("hung response", Fault.hang(Duration.ofMillis(2500))));
+        Arguments.of("hung response", Fault.hang(Duration.ofMillis(4000))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -98,9 +98,9 @@ class OpenAiClientTest {
       assertEquals(3, server.requestCount("/v1/embeddings"), "two faults, then success");
       assertEquals(0, server.pendingFaults());
       if (fault.kind() == OpenAiCompatibleServer.Kind.HANG) {
-        // Two timed-out attempts of 400 ms each, far less than waiting out a 2.5 s hang.
-        assertTrue(ms >= 800, "each hung attempt waits for the timeout; took " + ms + " ms");
-        assertTrue(ms < 2500, "the client must not wait out the hang; took " + ms + " ms");
+        // Two timed-out attempts of 1 s each, less than waiting out even one 4 s hang.
+        assertTrue(ms >= 2000, "each hung attempt waits for the timeout; took " + ms + " ms");
+        assertTrue(ms < 4000, "the client must not wait out the hang; took " + ms + " ms");
       }
     }
   }
@@ -147,7 +147,7 @@ class OpenAiClientTest {
 
   @Test
   void hangsUntilTheBoundIsSpentGiveATimeoutError() {
-    Fault hang = Fault.hang(Duration.ofMillis(1500));
+    Fault hang = Fault.hang(Duration.ofMillis(3000));
     server.script("*", hang, hang);
     OpenAiSettings s = fast(server).maxAttempts(2).build();
     try (OpenAiClient client = new OpenAiClient(s, ENV)) {
@@ -156,7 +156,7 @@ class OpenAiClientTest {
               OpenAiApiException.class,
               () -> client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, PRIVATE)));
       assertEquals(
-          "POST /v1/embeddings failed after 2 attempts: last error: no response within 400 ms",
+          "POST /v1/embeddings failed after 2 attempts: last error: no response within 1000 ms",
           e.getMessage());
       assertEquals(-1, e.lastStatus());
       assertNoSecrets(e);
