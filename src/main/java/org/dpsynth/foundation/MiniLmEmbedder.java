@@ -234,6 +234,8 @@ public final class MiniLmEmbedder implements Embedder {
         opts.setInterOpNumThreads(1);
         opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        // Executor task threads share cores with the model's pool: idle pool threads must sleep, not spin.
+        opts.addConfigEntry("session.intra_op.allow_spinning", "0");
         return new Model(env, env.createSession(onnx, opts), tokenizer, intraOpThreads);
       } catch (OrtException e) {
         throw new IllegalStateException("cannot create ONNX Runtime session for MiniLM", e);
