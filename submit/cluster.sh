@@ -46,7 +46,7 @@ java_opts=$(sed -n 's:.*<extraJavaTestArgs>\(.*\)</extraJavaTestArgs>.*:\1:p' "$
 cmd=()
 if [ -n "${SPARK_SUBMIT:-}" ]; then
   read -r -a cmd <<< "$SPARK_SUBMIT"
-elif command -v spark-submit >/dev/null 2>&1; then
+elif command -v spark-submit >/dev/null 2>&1 || [ -n "${DPSYNTH_DRY_RUN:-}" ]; then
   cmd=(spark-submit)
 else
   # No Spark distribution here: use spark-submit's own class from the project's class path.

@@ -3,6 +3,7 @@ package org.dpsynth.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.dpsynth.privacy.GaussianAccountant;
 import org.dpsynth.privacy.PrivacyLedger;
@@ -72,13 +73,12 @@ public final class AccountCommand implements Runnable {
         if (!(sigma > 0) || !Double.isFinite(sigma)) {
           throw new IllegalArgumentException("--sigma must be a finite number > 0, got " + sigma);
         }
-        epsilon = GaussianAccountant.epsilon(GaussianAccountant.mu(sigma / sensitivity, steps), delta);
       } else {
-        epsilon = given.epsilon;
-        sigma = GaussianAccountant.calibrateNoiseMultiplier(epsilon, delta, steps) * sensitivity;
-        epsilon = GaussianAccountant.epsilon(GaussianAccountant.mu(sigma / sensitivity, steps), delta);
+        sigma = GaussianAccountant.calibrateNoiseMultiplier(given.epsilon, delta, steps) * sensitivity;
       }
-      double mu = GaussianAccountant.mu(sigma / sensitivity, steps);
+      List<GaussianAccountant.GaussianRelease> releases = List.of(new GaussianAccountant.GaussianRelease(sigma, sensitivity, steps));
+      epsilon = GaussianAccountant.epsilon(releases, delta);
+      double mu = GaussianAccountant.mu(releases);
       if (json) {
         ObjectNode o = JSON.createObjectNode();
         o.put("mechanism", "gaussian");

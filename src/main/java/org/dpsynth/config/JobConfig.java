@@ -93,7 +93,15 @@ public record JobConfig(
 
   /** Which embedding model votes run in. */
   public record Embedder(
-      String type, int threads, int batchSize, String baseUrl, String model, String apiKeyEnv) implements Serializable {}
+      String type,
+      int threads,
+      int batchSize,
+      String baseUrl,
+      String model,
+      String apiKeyEnv,
+      int maxConcurrency,
+      int maxAttempts,
+      double timeoutSeconds) implements Serializable {}
 
   /** Which generator produces and varies synthetic samples. */
   public record Generator(
@@ -103,7 +111,11 @@ public record JobConfig(
       String apiKeyEnv,
       double temperature,
       int maxTokens,
-      Map<String, List<String>> keywords) implements Serializable {}
+      Map<String, List<String>> keywords,
+      String promptTemplatesDir,
+      int maxConcurrency,
+      int maxAttempts,
+      double timeoutSeconds) implements Serializable {}
 
   /** Where the run directory goes. */
   public record Output(String dir) implements Serializable {}
@@ -168,6 +180,14 @@ public record JobConfig(
       require(errors, embedder.model() != null && !embedder.model().isBlank(), "embedder.model", "a model name");
     }
     require(errors, List.of("local", "openai").contains(generator.type()), "generator.type", "'local' or 'openai'");
+    require(errors, embedder.maxConcurrency() >= 1, "embedder.max_concurrency", "an integer >= 1");
+    require(errors, embedder.maxAttempts() >= 1, "embedder.max_attempts", "an integer >= 1");
+    require(errors, embedder.timeoutSeconds() > 0, "embedder.timeout_seconds", "a number > 0");
+    require(errors, generator.maxConcurrency() >= 1, "generator.max_concurrency", "an integer >= 1");
+    require(errors, generator.maxAttempts() >= 1, "generator.max_attempts", "an integer >= 1");
+    require(errors, generator.timeoutSeconds() > 0, "generator.timeout_seconds", "a number > 0");
+    require(errors, generator.temperature() >= 0 && generator.temperature() <= 2, "generator.temperature", "a number in [0, 2]");
+    require(errors, generator.maxTokens() >= 1, "generator.max_tokens", "an integer >= 1");
     if ("openai".equals(generator.type())) {
       require(errors, generator.baseUrl() != null && generator.baseUrl().matches("https?://.+"), "generator.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
       require(errors, generator.model() != null && !generator.model().isBlank(), "generator.model", "a model name");

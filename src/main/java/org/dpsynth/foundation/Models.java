@@ -27,8 +27,8 @@ public final class Models {
   public static Embedder embedder(JobConfig.Embedder cfg, String cacheDir) {
     return EMBEDDERS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case "minilm" -> MiniLmEmbedder.shared(cfg.threads()).withBatchSize(cfg.batchSize());
-      case "openai" -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir)
-          .batchSize(cfg.batchSize()).build());
+      case "openai" -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
+          cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).batchSize(cfg.batchSize()).build());
       default -> throw new IllegalArgumentException("embedder.type: expected minilm or openai, got " + cfg.type());
     });
   }
@@ -38,14 +38,25 @@ public final class Models {
     return GENERATORS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case "local" -> cfg.keywords() == null || cfg.keywords().isEmpty()
           ? LocalGenerator.shared() : LocalGenerator.shared().withLabelKeywords(cfg.keywords());
-      case "openai" -> new OpenAiGenerator(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir)
-          .temperature(cfg.temperature()).maxTokens(cfg.maxTokens()).build());
+      case "openai" -> {
+        OpenAiSettings.Builder b = settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
+            cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds())
+            .temperature(cfg.temperature()).maxTokens(cfg.maxTokens());
+        if (cfg.promptTemplatesDir() != null && !cfg.promptTemplatesDir().isBlank()) {
+          b.promptTemplatesDir(Path.of(cfg.promptTemplatesDir()));
+        }
+        yield new OpenAiGenerator(b.build());
+      }
       default -> throw new IllegalArgumentException("generator.type: expected local or openai, got " + cfg.type());
     });
   }
 
-  private static OpenAiSettings.Builder settings(String baseUrl, String model, String apiKeyEnv, String cacheDir) {
-    OpenAiSettings.Builder b = OpenAiSettings.builder(baseUrl, model);
+  private static OpenAiSettings.Builder settings(String baseUrl, String model, String apiKeyEnv, String cacheDir,
+      int maxConcurrency, int maxAttempts, double timeoutSeconds) {
+    OpenAiSettings.Builder b = OpenAiSettings.builder(baseUrl, model)
+        .maxConcurrency(maxConcurrency)
+        .maxAttempts(maxAttempts)
+        .requestTimeout(java.time.Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
     if (apiKeyEnv != null && !apiKeyEnv.isBlank()) {
       b.apiKeyEnv(apiKeyEnv);
     }

@@ -22,11 +22,57 @@ import scala.Tuple2;
 final class ModelCalls {
   private ModelCalls() {}
 
+  // Tasks are RDD elements, serialised with Kryo, which cannot build Java records: plain classes.
+
   /** Ask for {@code n} random samples of label {@code label} with this seed. */
-  record RandomTask(String label, int n, long seed) implements Serializable {}
+  static final class RandomTask implements Serializable {
+    private final String label;
+    private final int n;
+    private final long seed;
+
+    RandomTask(String label, int n, long seed) {
+      this.label = label;
+      this.n = n;
+      this.seed = seed;
+    }
+
+    String label() {
+      return label;
+    }
+
+    int n() {
+      return n;
+    }
+
+    long seed() {
+      return seed;
+    }
+  }
 
   /** One variation of {@code text} at {@code degree} with this seed. */
-  record VariationTask(String text, double degree, long seed) implements Serializable {}
+  static final class VariationTask implements Serializable {
+    private final String text;
+    private final double degree;
+    private final long seed;
+
+    VariationTask(String text, double degree, long seed) {
+      this.text = text;
+      this.degree = degree;
+      this.seed = seed;
+    }
+
+    String text() {
+      return text;
+    }
+
+    double degree() {
+      return degree;
+    }
+
+    long seed() {
+      return seed;
+    }
+  }
 
   static List<String> random(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<RandomTask> tasks) {
     return run(spark, tasks, new RandomFn(cfg, cacheDir));
@@ -129,7 +175,7 @@ final class ModelCalls {
         if (batch.size() >= cfg.batchSize() * 8 || !it.hasNext()) {
           float[][] v = e.embed(batch).vectors();
           for (int i = 0; i < v.length; i++) {
-            out.add(new Tuple2<>(ids.get(i), List.of(v[i])));
+            out.add(new Tuple2<>(ids.get(i), new ArrayList<>(List.of(v[i]))));
           }
           batch.clear();
           ids.clear();

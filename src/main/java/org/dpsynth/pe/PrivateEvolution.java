@@ -30,7 +30,9 @@ import org.dpsynth.data.InputException;
 import org.dpsynth.privacy.GaussianAccountant;
 import org.dpsynth.privacy.GridGaussianMechanism;
 import org.dpsynth.privacy.NoiseSource;
+import org.dpsynth.privacy.LedgerEntry;
 import org.dpsynth.privacy.PrivacyLedger;
+import org.dpsynth.privacy.SeededNoise;
 
 /**
  * The Private Evolution driver with user-level DP (DESIGN.md, "Private Evolution with user-level
@@ -164,7 +166,12 @@ public final class PrivateEvolution {
   private JsonNode fingerprint() {
     ObjectNode tree = (ObjectNode) ConfigLoader.toTree(cfg);
     tree.remove("output");
-    return tree;
+    // Round-trip through text so numbers compare by value, as they will when read back from disk.
+    try {
+      return RunDirectory.JSON.readTree(RunDirectory.JSON.writeValueAsString(tree));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   // ---------------------------------------------------------------- private side
@@ -284,21 +291,18 @@ public final class PrivateEvolution {
   private double[] release(String name, long[] sum, GridGaussianMechanism mech) {
     String releaseId = runId + "/" + name;
     if (!ledger.contains(releaseId)) {
-      ledger.append(new PrivacyLedger.LedgerEntry(releaseId, "gaussian", plan.noiseStddev(), cfg.privacy().clip(), 1,
+      ledger.append(new LedgerEntry(releaseId, "gaussian", plan.noiseStddev(), cfg.privacy().clip(), 1,
           runId, cfg.input().datasetName(), Instant.now().toString()));
     }
     return mech.release(sum, plan.noiseStddev(), noiseFor(releaseId));
   }
 
   private NoiseSource noiseFor(String releaseId) {
-    // A seeded source is re-derived per release so resumed test runs draw the same values.
-    return noiseSpec.isSecure() ? noiseSpec : NoiseSource.parse("seeded:" + mix(seedOf(noiseSpec), releaseId.substring(releaseId.indexOf('/') + 1).hashCode()));
-  }
-
-  private static long seedOf(NoiseSource n) {
-    String d = n.description();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("seeded:(-?\\d+)").matcher(d);
-    return m.find() ? Long.parseLong(m.group(1)) : 0L;
+    // A seeded (test) source is re-derived per release so a resumed run draws the same values.
+    if (noiseSpec instanceof SeededNoise seeded) {
+      return new SeededNoise(mix(seeded.seed(), releaseId.substring(releaseId.indexOf('/') + 1).hashCode()));
+    }
+    return noiseSpec;
   }
 
   // ---------------------------------------------------------------- public side (synthetic)

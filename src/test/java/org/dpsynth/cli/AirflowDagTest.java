@@ -48,7 +48,7 @@ class AirflowDagTest {
 
     assertEquals(value(submit, "--class"), dag.get("java_class").asText());
     assertEquals(value(submit, "--deploy-mode"), dag.get("deploy_mode").asText());
-    int jarAt = submit.indexOf(submit.stream().filter(s -> s.endsWith(".jar")).findFirst().orElseThrow());
+    int jarAt = submit.indexOf(submit.stream().filter(s -> s.matches(".*dpsynth-[^/]*\\.jar")).findFirst().orElseThrow());
     assertEquals(Path.of(submit.get(jarAt)).getFileName().toString(), Path.of(dag.get("application").asText()).getFileName().toString());
     assertEquals(Path.of(value(submit, "--properties-file")).getFileName().toString(),
         Path.of(dag.get("properties_file").asText()).getFileName().toString());

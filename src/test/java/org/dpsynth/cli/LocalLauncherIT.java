@@ -1,0 +1,98 @@
+package org.dpsynth.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's launcher, run as users run it: submit/local.sh in a separate JVM. */
+class LocalLauncherIT {
+  @TempDir static Path dir;
+  static Path slice;
+
+  record Proc(int code, String out) {}
+
+  static Proc run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bash", "submit/local.sh"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("DPSYNTH_DRIVER_MEMORY", "2g");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return new Proc(p.waitFor(), out);
+  }
+
+  @BeforeAll
+  static void sliceOfTheSampleCorpus() throws IOException {
+    List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += 12) {
+      lines.add(all.get(i));
+    }
+    slice = dir.resolve("slice.jsonl");
+    Files.write(slice, lines);
+  }
+
+  @Test
+  void helpListsSubcommandsAndAccountPrintsTheKnownEpsilon() throws Exception {
+    Proc help = run(Map.of(), "--help");
+    assertEquals(0, help.code(), help.out());
+    assertTrue(help.out().contains("pe") && help.out().contains("account"), help.out());
+    Proc acc = run(Map.of(), "account", "gaussian", "--sigma", "2.8284271", "--steps", "5", "--delta", "1e-5", "--json");
+    assertEquals(0, acc.code(), acc.out());
+    String json = acc.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
+    assertEquals(3.341, new ObjectMapper().readTree(json).get("epsilon").asDouble(), 0.01);
+  }
+
+  private static String[] peArgs(Path out) {
+    return new String[] {"pe", "--config", "conf/pe-fortunes.yaml", "--out", out.toString(),
+        "--set", "input.path=" + slice, "--set", "privacy.noise=seeded:7",
+        "--set", "pe.iterations=2", "--set", "pe.population_size=32"};
+  }
+
+  private static String synthetic(Path out) throws IOException {
+    // The histograms are the DP releases; with seeded noise they must match bit for bit.
+    StringBuilder sb = new StringBuilder();
+    for (int t = 1; t <= 2; t++) {
+      JsonNode h = new ObjectMapper().readTree(out.resolve(String.format("public/iterations/%03d/histogram.json", t)).toFile());
+      sb.append(h.get("noisy_votes")).append('\n');
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void localOneAndLocalTwoGiveTheSameReleasesAndAKilledDriverResumes() throws Exception {
+    Path one = dir.resolve("local1");
+    Proc a = run(Map.of("SPARK_MASTER", "local[1]"), peArgs(one));
+    assertEquals(0, a.code(), a.out());
+    assertTrue(a.out().contains("WARNING: noise source is seeded"), a.out());
+    assertTrue(a.out().contains("epsilon"), a.out());
+    Path two = dir.resolve("local2");
+    Proc b = run(Map.of("SPARK_MASTER", "local[2]"), peArgs(two));
+    assertEquals(0, b.code(), b.out());
+    assertEquals(synthetic(one), synthetic(two));
+
+    // A driver killed (halt, no shutdown hooks) right after a release resumes to the same result.
+    Path killed = dir.resolve("killed");
+    Proc k = run(Map.of("DPSYNTH_JAVA_OPTS", "-Ddpsynth.haltAt=iteration-2-released"), peArgs(killed));
+    assertEquals(137, k.code(), k.out());
+    Proc r = run(Map.of(), peArgs(killed));
+    assertEquals(0, r.code(), r.out());
+    assertTrue(r.out().contains("reusing the released histogram"), r.out());
+    assertEquals(synthetic(one), synthetic(killed));
+    long releases = Files.readAllLines(killed.resolve("privacy-ledger.jsonl")).stream().filter(l -> !l.isBlank()).count();
+    assertEquals(3, releases, "2 histograms + 1 label release, each once");
+  }
+}

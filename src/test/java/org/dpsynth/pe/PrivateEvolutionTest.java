@@ -1,0 +1,190 @@
+package org.dpsynth.pe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.dpsynth.config.ConfigLoader;
+import org.dpsynth.config.JobConfig;
+import org.dpsynth.eval.FrechetDistance;
+import org.dpsynth.foundation.Models;
+import org.dpsynth.privacy.LedgerEntry;
+import org.dpsynth.privacy.PrivacyLedger;
+import org.dpsynth.testing.SparkTestSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End-to-end PE runs on Spark local mode with the embedded models and a slice of the sample corpus. */
+class PrivateEvolutionTest {
+  private static final String CANARY = "zqxcanary7731";
+  @TempDir static Path dir;
+  static Path input;
+  static List<String> lines;
+
+  @BeforeAll
+  static void slice() throws IOException {
+    // Every 8th record of the sample corpus (about 360 records), plus one canary record.
+    List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
+    lines = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += 8) {
+      lines.add(all.get(i));
+    }
+    lines.add("{\"user_id\": \"canary-user\", \"text\": \"the secret " + CANARY + " is here\", \"label\": \"computers\"}");
+    input = dir.resolve("slice.jsonl");
+    Files.write(input, lines);
+  }
+
+  static JobConfig config(Path in, String... extra) {
+    List<String> sets = new ArrayList<>(List.of(
+        "input.path=" + in,
+        "labels.names=[computers, education, food, law, love, politics, science, sports]",
+        "labels.proportions=dp",
+        "privacy.epsilon=8",
+        "privacy.noise=seeded:12345",
+        "pe.iterations=2",
+        "pe.population_size=40",
+        "pe.seed=99"));
+    sets.addAll(List.of(extra));
+    return ConfigLoader.load(null, sets);
+  }
+
+  static String runPe(JobConfig cfg, Path out, Consumer<String> boundary) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream console = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    try {
+      new PrivateEvolution(SparkTestSession.get(), cfg, out, console, boundary).run();
+    } finally {
+      console.flush();
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  static List<String> synthetic(Path out) {
+    SparkSession spark = SparkTestSession.get();
+    List<String> texts = new ArrayList<>();
+    for (Row r : spark.read().parquet(out.resolve("public/synthetic").toString()).orderBy("id").collectAsList()) {
+      texts.add(r.getAs("id") + "|" + r.getAs("label") + "|" + r.getAs("text") + "|" + r.getAs("parent_id"));
+    }
+    return texts;
+  }
+
+  @Test
+  void aRunWritesTheRunDirectoryAndChargesEachReleaseOnce() throws IOException {
+    Path out = dir.resolve("run-basic");
+    String console = runPe(config(input), out, p -> {});
+    assertTrue(console.contains("iteration 1/2") && console.contains("iteration 2/2"), console);
+    assertTrue(console.contains("seeded"), "test-mode noise is announced on the console: " + console);
+    assertEquals(40, synthetic(out).size());
+
+    JsonNode manifest = RunDirectory.readJson(out.resolve("public/manifest.json"));
+    assertEquals("complete", manifest.get("status").asText());
+    assertTrue(manifest.get("noise").asText().contains("seeded"), "the manifest marks test noise");
+    assertEquals(3, manifest.get("privacy").get("steps").asInt(), "2 histograms + 1 label release");
+    double eps = manifest.get("privacy").get("epsilon").asDouble();
+    assertTrue(eps <= 8.0 && eps > 7.99, "calibrated to the target: " + eps);
+
+    PrivacyLedger ledger = PrivacyLedger.open(out.resolve("privacy-ledger.jsonl"));
+    assertEquals(3, ledger.entries().size());
+    assertEquals(eps, ledger.totalEpsilon(1e-6), 1e-9, "ledger and manifest agree");
+
+    for (int t = 0; t <= 2; t++) {
+      assertTrue(RunDirectory.complete(out.resolve(String.format("public/iterations/%03d/population.parquet", t))));
+    }
+    assertTrue(Files.isRegularFile(out.resolve("public/iterations/001/histogram.json")));
+    assertTrue(Files.isRegularFile(out.resolve("private/diagnostics.json")));
+    assertCanaryAbsent(out.resolve("public"), console);
+  }
+
+  static void assertCanaryAbsent(Path publicDir, String console) throws IOException {
+    assertFalse(console.contains(CANARY), "private text on the console");
+    try (Stream<Path> files = Files.walk(publicDir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        assertFalse(content.contains(CANARY), "private text in " + f);
+      }
+    }
+  }
+
+  @Test
+  void theResultDoesNotDependOnHowTheInputIsSplitOrOrdered() throws IOException {
+    Path a = dir.resolve("run-one-file");
+    runPe(config(input), a, p -> {});
+    // The same records, shuffled and split over three files.
+    Path splitDir = Files.createDirectories(dir.resolve("split"));
+    List<String> shuffled = new ArrayList<>(lines);
+    Collections.shuffle(shuffled, new java.util.Random(4));
+    int third = shuffled.size() / 3;
+    Files.write(splitDir.resolve("a.jsonl"), shuffled.subList(0, third));
+    Files.write(splitDir.resolve("b.jsonl"), shuffled.subList(third, 2 * third));
+    Files.write(splitDir.resolve("c.jsonl"), shuffled.subList(2 * third, shuffled.size()));
+    Path b = dir.resolve("run-split");
+    runPe(config(splitDir, "input.format=jsonl"), b, p -> {});
+    assertEquals(synthetic(a), synthetic(b));
+  }
+
+  @Test
+  void aRunStoppedAtAPhaseBoundaryResumesExactlyWithoutRedrawingARelease() {
+    Path reference = dir.resolve("run-reference");
+    runPe(config(input), reference, p -> {});
+    for (String phase : List.of("iteration-1-released", "iteration-2-selected", "iteration-2-released")) {
+      Path out = dir.resolve("run-stop-" + phase);
+      RuntimeException stop = assertThrows(RuntimeException.class, () -> runPe(config(input), out, p -> {
+        if (p.equals(phase)) {
+          throw new IllegalStateException("stopped at " + phase);
+        }
+      }));
+      assertTrue(stop.getMessage().contains(phase));
+      String console = runPe(config(input), out, p -> {});
+      assertTrue(console.contains("resuming run"), console);
+      assertEquals(synthetic(reference), synthetic(out), "resumed after " + phase);
+      List<String> ids = PrivacyLedger.open(out.resolve("privacy-ledger.jsonl")).entries().stream()
+          .map(LedgerEntry::releaseId).toList();
+      assertEquals(3, ids.size(), "each release charged once: " + ids);
+      assertEquals(3, ids.stream().distinct().count());
+    }
+  }
+
+  @Test
+  void aDifferentConfigOnAnExistingRunDirectoryIsRefused() {
+    Path out = dir.resolve("run-refuse");
+    runPe(config(input), out, p -> {});
+    assertThrows(org.dpsynth.config.ConfigException.class, () -> runPe(config(input, "privacy.epsilon=2"), out, p -> {}));
+  }
+
+  @Test
+  void theSyntheticCorpusMovesTowardsThePrivateOne() {
+    Path out = dir.resolve("run-quality");
+    JobConfig cfg = config(input, "privacy.epsilon=50", "pe.iterations=4", "pe.population_size=80",
+        "pe.variation_degrees=[0.5, 0.4, 0.3, 0.2]", "pe.threshold=1");
+    runPe(cfg, out, p -> {});
+    SparkSession spark = SparkTestSession.get();
+    float[][] privateVecs = embed(cfg, spark.read().json(input.toString()).select("text").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    float[][] initial = embed(cfg, spark.read().parquet(out.resolve("public/iterations/000/population.parquet").toString())
+        .select("text").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    float[][] last = embed(cfg, spark.read().parquet(out.resolve("public/synthetic").toString())
+        .select("text").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    double before = FrechetDistance.between(privateVecs, initial);
+    double after = FrechetDistance.between(privateVecs, last);
+    assertTrue(after < before, "Fréchet distance to the private corpus: initial " + before + ", final " + after);
+  }
+
+  private static float[][] embed(JobConfig cfg, List<String> texts) {
+    return Models.embedder(cfg.embedder(), null).embed(texts).vectors();
+  }
+}
