@@ -21,6 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.JobConfig;
+import org.dpsynth.eval.ChamferDistance;
 import org.dpsynth.eval.FrechetDistance;
 import org.dpsynth.foundation.Models;
 import org.dpsynth.privacy.LedgerEntry;
@@ -170,8 +171,8 @@ class PrivateEvolutionTest {
   @Test
   void theSyntheticCorpusMovesTowardsThePrivateOne() {
     Path out = dir.resolve("run-quality");
-    JobConfig cfg = config(input, "privacy.epsilon=50", "pe.iterations=4", "pe.population_size=80",
-        "pe.variation_degrees=[0.5, 0.4, 0.3, 0.2]", "pe.threshold=1");
+    JobConfig cfg = config(input, "privacy.epsilon=8", "pe.iterations=4", "pe.population_size=80",
+        "pe.variation_degrees=[0.5]", "pe.selection=rank", "pe.keep_selected=true");
     runPe(cfg, out, p -> {});
     SparkSession spark = SparkTestSession.get();
     float[][] privateVecs = embed(cfg, spark.read().json(input.toString()).select("text").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
@@ -179,9 +180,16 @@ class PrivateEvolutionTest {
         .select("text").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     float[][] last = embed(cfg, spark.read().parquet(out.resolve("public/synthetic").toString())
         .select("text").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-    double before = FrechetDistance.between(privateVecs, initial);
-    double after = FrechetDistance.between(privateVecs, last);
-    assertTrue(after < before, "Fréchet distance to the private corpus: initial " + before + ", final " + after);
+    double fdBefore = FrechetDistance.between(privateVecs, initial);
+    double fdAfter = FrechetDistance.between(privateVecs, last);
+    // How far each private record is from its nearest synthetic sample: what the votes optimise.
+    double coverBefore = ChamferDistance.oneWay(privateVecs, initial);
+    double coverAfter = ChamferDistance.oneWay(privateVecs, last);
+    System.out.printf("distance to the private slice, initial -> final: Frechet %.4f -> %.4f, nearest-neighbour %.4f -> %.4f%n",
+        fdBefore, fdAfter, coverBefore, coverAfter);
+    // The Fréchet distance is printed, not asserted: with 80 samples in 384 dimensions its
+    // covariance term is mostly estimation noise (the README shows it falling at sample scale).
+    assertTrue(coverAfter < coverBefore, "nearest-neighbour distance: initial " + coverBefore + ", final " + coverAfter);
   }
 
   private static float[][] embed(JobConfig cfg, List<String> texts) {
