@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.dpsynth.privacy.GridGaussianMechanism;
 
 /**
  * The per-user label-count vector for DP label proportions: each user's count of (bounded) records
@@ -14,25 +15,22 @@ import org.apache.spark.sql.Row;
 final class LabelCountJob {
   private LabelCountJob() {}
 
-  static long[] sum(Dataset<Row> perUser, int numLabels, double clipBeforeRounding, double grid) {
+  static long[] sum(Dataset<Row> perUser, GridGaussianMechanism grid) {
     return perUser.javaRDD()
-        .mapPartitions(new Partition(numLabels, clipBeforeRounding, grid))
+        .mapPartitions(new Partition(grid))
         .treeReduce(VoteAccumulator::add, 2);
   }
 
   private static final class Partition implements FlatMapFunction<Iterator<Row>, long[]> {
-    private final int numLabels;
-    private final double clipBeforeRounding;
-    private final double grid;
+    private final GridGaussianMechanism grid;
 
-    Partition(int numLabels, double clipBeforeRounding, double grid) {
-      this.numLabels = numLabels;
-      this.clipBeforeRounding = clipBeforeRounding;
+    Partition(GridGaussianMechanism grid) {
       this.grid = grid;
     }
 
     @Override
     public Iterator<long[]> call(Iterator<Row> users) {
+      int numLabels = grid.dimension();
       long[] sum = new long[numLabels];
       long[] counts = new long[numLabels];
       while (users.hasNext()) {
@@ -44,12 +42,12 @@ final class LabelCountJob {
         for (long c : counts) {
           sq += c * c;
         }
-        double scale = Math.min(1.0, clipBeforeRounding / Math.sqrt(sq));
+        double scale = Math.min(1.0, grid.clipBeforeRounding() / Math.sqrt(sq));
+        double[] clipped = new double[numLabels];
         for (int l = 0; l < numLabels; l++) {
-          if (counts[l] > 0) {
-            sum[l] = Math.addExact(sum[l], Math.round(counts[l] * scale / grid));
-          }
+          clipped[l] = counts[l] * scale;
         }
+        VoteAccumulator.add(sum, grid.quantize(clipped));
       }
       return List.of(sum).iterator();
     }

@@ -215,7 +215,7 @@ public final class PrivateEvolution {
       noisy = toArray(RunDirectory.readJson(run.labelRelease()).path("noisy_counts"));
     } else {
       GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), labels.size());
-      long[] sum = LabelCountJob.sum(perUser, labels.size(), mech.clipBeforeRounding(), mech.grid());
+      long[] sum = LabelCountJob.sum(perUser, mech);
       noisy = release("labels", sum, mech);
       ObjectNode o = RunDirectory.JSON.createObjectNode();
       o.put("mechanism", "gaussian");
@@ -263,8 +263,7 @@ public final class PrivateEvolution {
     }
     SyntheticIndex index = SyntheticIndex.build(embeddings, labelIdx, labels.size());
     GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), population.size());
-    long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(cfg.pe().distance()),
-        mech.clipBeforeRounding(), mech.grid());
+    long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(cfg.pe().distance()), mech);
     double[] noisy = release("pe/iteration-" + t, sum, mech);
     ObjectNode o = RunDirectory.JSON.createObjectNode();
     o.put("iteration", t);

@@ -3,16 +3,16 @@ package org.dpsynth.pe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.dpsynth.privacy.GridGaussianMechanism;
 
 /**
  * Sums per-user clipped vote vectors of one partition (DESIGN.md, PE steps 2–4), in grid units.
  *
  * <p>Each record votes for its k nearest synthetic samples of its own label with weight 1/√k (a
  * record's vote vector has L2 norm 1). A user's vector is the sum over all of the user's records,
- * across all labels, scaled to L2 norm at most {@code clipBeforeRounding}, then rounded
- * coordinate-wise to the grid. The caller chooses {@code clipBeforeRounding = C − g/2·√N}, so the
- * rounded vector has norm at most C. Sums are exact longs: the result does not depend on the order
- * of users or on the partitioning.
+ * across all labels, scaled to L2 norm at most C − g/2·√N and rounded coordinate-wise to the grid
+ * by {@link GridGaussianMechanism#quantizeNonZeros}, which guarantees norm at most C exactly. Sums
+ * are exact longs: the result does not depend on the order of users or on the partitioning.
  *
  * <p>Users are buffered so that records of many users go through one blocked kernel call per
  * label.
@@ -21,8 +21,7 @@ public final class VoteAccumulator {
   private final SyntheticIndex index;
   private final int k;
   private final NearestNeighbourKernel.Distance distance;
-  private final double clipBeforeRounding;
-  private final double grid;
+  private final GridGaussianMechanism grid;
   private final int chunkRecords;
   private final long[] sum;
   private final List<int[]> bufferedLabels = new ArrayList<>();
@@ -31,11 +30,13 @@ public final class VoteAccumulator {
   private long users;
 
   public VoteAccumulator(SyntheticIndex index, int k, NearestNeighbourKernel.Distance distance,
-      double clipBeforeRounding, double grid, int chunkRecords) {
+      GridGaussianMechanism grid, int chunkRecords) {
+    if (grid.dimension() != index.size()) {
+      throw new IllegalArgumentException("grid mechanism dimension " + grid.dimension() + " != population " + index.size());
+    }
     this.index = index;
     this.k = k;
     this.distance = distance;
-    this.clipBeforeRounding = clipBeforeRounding;
     this.grid = grid;
     this.chunkRecords = chunkRecords;
     this.sum = new long[index.size()];
@@ -149,10 +150,14 @@ public final class VoteAccumulator {
       i = j;
     }
     double norm = Math.sqrt(sumSq / (double) k);
-    double scale = Math.min(1.0, clipBeforeRounding / norm) / Math.sqrt(k);
+    double scale = Math.min(1.0, grid.clipBeforeRounding() / norm) / Math.sqrt(k);
+    double[] values = new double[distinct];
     for (int i = 0; i < distinct; i++) {
-      long units = Math.round(cnt[i] * scale / grid);
-      sum[uniq[i]] = Math.addExact(sum[uniq[i]], units);
+      values[i] = cnt[i] * scale;
+    }
+    long[] units = grid.quantizeNonZeros(values);
+    for (int i = 0; i < distinct; i++) {
+      sum[uniq[i]] = Math.addExact(sum[uniq[i]], units[i]);
     }
   }
 

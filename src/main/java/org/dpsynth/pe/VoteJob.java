@@ -8,7 +8,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import scala.collection.Seq;
+import org.dpsynth.privacy.GridGaussianMechanism;
 
 /**
  * One PE vote: every user's records vote for their nearest synthetic samples, each user's vector
@@ -20,13 +20,12 @@ final class VoteJob {
 
   /** The exact sum over users of clipped, rounded vote vectors, in grid units. */
   static long[] histogram(Dataset<Row> perUser, SyntheticIndex index, int k, NearestNeighbourKernel.Distance distance,
-      double clipBeforeRounding, double grid) {
+      GridGaussianMechanism grid) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(perUser.sparkSession().sparkContext());
     Broadcast<SyntheticIndex> b = jsc.broadcast(index);
     try {
-      long[] zero = new long[index.size()];
       return perUser.javaRDD()
-          .mapPartitions(new VotePartition(b, k, distance, clipBeforeRounding, grid))
+          .mapPartitions(new VotePartition(b, k, distance, grid))
           .treeReduce(VoteAccumulator::add, 2);
     } catch (UnsupportedOperationException emptyRdd) {
       return new long[index.size()];
@@ -40,21 +39,19 @@ final class VoteJob {
     private final Broadcast<SyntheticIndex> index;
     private final int k;
     private final NearestNeighbourKernel.Distance distance;
-    private final double clipBeforeRounding;
-    private final double grid;
+    private final GridGaussianMechanism grid;
 
     VotePartition(Broadcast<SyntheticIndex> index, int k, NearestNeighbourKernel.Distance distance,
-        double clipBeforeRounding, double grid) {
+        GridGaussianMechanism grid) {
       this.index = index;
       this.k = k;
       this.distance = distance;
-      this.clipBeforeRounding = clipBeforeRounding;
       this.grid = grid;
     }
 
     @Override
     public Iterator<long[]> call(Iterator<Row> users) {
-      VoteAccumulator acc = new VoteAccumulator(index.value(), k, distance, clipBeforeRounding, grid, 2048);
+      VoteAccumulator acc = new VoteAccumulator(index.value(), k, distance, grid, 2048);
       while (users.hasNext()) {
         Row u = users.next();
         List<Row> records = new ArrayList<>(u.<Row>getList(1));

@@ -22,7 +22,8 @@ import java.util.Objects;
  * 2020, Thm 14); its (ε, δ) curve differs from the continuous Gaussian's by an amount that
  * vanishes as σ/g grows, and here σ/g ≥ 2^15·√d·(σ/clip).
  */
-public final class GridGaussianMechanism {
+public final class GridGaussianMechanism implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
 
   /** Rounding may use at most this fraction of the clip norm: (g/2)·√d ≤ clip·2^-16. */
   public static final double ROUNDING_SHARE = 0x1p-16;
@@ -119,6 +120,24 @@ public final class GridGaussianMechanism {
       throw new IllegalArgumentException(
           "vector has dimension " + clippedVector.length + ", expected " + dimension);
     }
+    return quantizeChecked(clippedVector);
+  }
+
+  /**
+   * {@link #quantize} for a sparse vector given by its non-zero coordinates only (at most {@link
+   * #dimension()} of them, in any order); zeros round to zero and add nothing to the norm.
+   */
+  public long[] quantizeNonZeros(double[] nonZeros) {
+    Objects.requireNonNull(nonZeros, "nonZeros");
+    if (nonZeros.length > dimension) {
+      throw new IllegalArgumentException(
+          "more non-zero coordinates (" + nonZeros.length + ") than dimensions (" + dimension + ")");
+    }
+    return quantizeChecked(nonZeros);
+  }
+
+  private long[] quantizeChecked(double[] clippedVector) {
+    int dimension = clippedVector.length;
     long[] k = new long[dimension];
     double limit = clip / grid + 1;
     for (int i = 0; i < dimension; i++) {

@@ -41,8 +41,8 @@ class VoteAccumulatorTest {
     return new User(l, v);
   }
 
-  private static long[] histogram(SyntheticIndex index, List<User> users, int k, double clipBeforeRounding, double grid) {
-    VoteAccumulator acc = new VoteAccumulator(index, k, NearestNeighbourKernel.Distance.COSINE, clipBeforeRounding, grid, 64);
+  private static long[] histogram(SyntheticIndex index, List<User> users, int k, GridGaussianMechanism mech) {
+    VoteAccumulator acc = new VoteAccumulator(index, k, NearestNeighbourKernel.Distance.COSINE, mech, 64);
     for (User u : users) {
       acc.addUser(u.labels(), u.vectors());
     }
@@ -69,18 +69,20 @@ class VoteAccumulatorTest {
     User heavy = randomUser(rng, 1000);
     GridGaussianMechanism mech = new GridGaussianMechanism(C, index.size());
     for (int k : new int[] {1, 3}) {
-      long[] without = histogram(index, others, k, mech.clipBeforeRounding(), mech.grid());
+      long[] without = histogram(index, others, k, mech);
       List<User> withHeavy = new ArrayList<>(others);
       withHeavy.add(heavy);
-      long[] with = histogram(index, withHeavy, k, mech.clipBeforeRounding(), mech.grid());
+      long[] with = histogram(index, withHeavy, k, mech);
       double norm = contributionNorm(with, without, mech.grid());
       assertTrue(norm <= C, "k=" + k + ": contribution norm " + norm + " exceeds C");
       assertTrue(norm > 0.99 * C, "the heavy user is clipped to (almost exactly) C, got " + norm);
 
-      // Test of the test: without clipping the same user moves the histogram far more than C.
-      long[] unclippedWithout = histogram(index, others, k, Double.MAX_VALUE, mech.grid());
-      long[] unclippedWith = histogram(index, withHeavy, k, Double.MAX_VALUE, mech.grid());
-      assertTrue(contributionNorm(unclippedWith, unclippedWithout, mech.grid()) > 10 * C,
+      // Test of the test: the same measurement on a mechanism with a clip 1000x larger shows the
+      // heavy user moving the histogram far more than C, so the check above would catch it.
+      GridGaussianMechanism loose = new GridGaussianMechanism(1000 * C, index.size());
+      long[] looseWithout = histogram(index, others, k, loose);
+      long[] looseWith = histogram(index, withHeavy, k, loose);
+      assertTrue(contributionNorm(looseWith, looseWithout, loose.grid()) > 10 * C,
           "the check above would catch a mechanism without clipping");
     }
   }
@@ -93,7 +95,7 @@ class VoteAccumulatorTest {
     long[] empty = new long[index.size()];
     for (int trial = 0; trial < 300; trial++) {
       User u = randomUser(rng, 1 + rng.nextInt(40));
-      long[] h = histogram(index, List.of(u), 1 + rng.nextInt(4), mech.clipBeforeRounding(), mech.grid());
+      long[] h = histogram(index, List.of(u), 1 + rng.nextInt(4), mech);
       assertTrue(contributionNorm(h, empty, mech.grid()) <= C);
     }
   }
@@ -107,11 +109,11 @@ class VoteAccumulatorTest {
       users.add(randomUser(rng, 1 + rng.nextInt(6)));
     }
     GridGaussianMechanism mech = new GridGaussianMechanism(C, index.size());
-    long[] a = histogram(index, users, 2, mech.clipBeforeRounding(), mech.grid());
+    long[] a = histogram(index, users, 2, mech);
     List<User> shuffled = new ArrayList<>(users);
     Collections.shuffle(shuffled, new java.util.Random(1));
-    VoteAccumulator small = new VoteAccumulator(index, 2, NearestNeighbourKernel.Distance.COSINE, mech.clipBeforeRounding(), mech.grid(), 1);
-    VoteAccumulator part2 = new VoteAccumulator(index, 2, NearestNeighbourKernel.Distance.COSINE, mech.clipBeforeRounding(), mech.grid(), 10_000);
+    VoteAccumulator small = new VoteAccumulator(index, 2, NearestNeighbourKernel.Distance.COSINE, mech, 1);
+    VoteAccumulator part2 = new VoteAccumulator(index, 2, NearestNeighbourKernel.Distance.COSINE, mech, 10_000);
     for (int i = 0; i < shuffled.size(); i++) {
       (i % 2 == 0 ? small : part2).addUser(shuffled.get(i).labels(), shuffled.get(i).vectors());
     }
@@ -127,7 +129,7 @@ class VoteAccumulatorTest {
     // The record is exactly sample 4 (label 1): it must vote for sample 4.
     float[] v = java.util.Arrays.copyOfRange(index.matrix(1), DIM, 2 * DIM);
     assertEquals(4, index.id(1, 1));
-    long[] h = histogram(index, List.of(new User(new int[] {1}, new float[][] {v})), 1, mech.clipBeforeRounding(), mech.grid());
+    long[] h = histogram(index, List.of(new User(new int[] {1}, new float[][] {v})), 1, mech);
     for (int j = 0; j < h.length; j++) {
       assertEquals(j == 4 ? Math.round(mech.clipBeforeRounding() / mech.grid()) : 0, h[j], "sample " + j);
     }
