@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       PeCommand.class,
       AccountCommand.class,
       ConvertCommand.class,
+      EvaluateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

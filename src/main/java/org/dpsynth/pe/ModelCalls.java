@@ -19,7 +19,7 @@ import scala.Tuple2;
  * samples, variations and population embeddings. Each task carries its own seed, so results do not
  * depend on how tasks are split into partitions.
  */
-final class ModelCalls {
+public final class ModelCalls {
   private ModelCalls() {}
 
   // Tasks are RDD elements, serialised with Kryo, which cannot build Java records: plain classes.
@@ -82,7 +82,7 @@ final class ModelCalls {
     return run(spark, tasks, new VariationFn(cfg, cacheDir));
   }
 
-  static float[][] embed(SparkSession spark, JobConfig.Embedder cfg, String cacheDir, List<String> texts) {
+  public static float[][] embed(SparkSession spark, JobConfig.Embedder cfg, String cacheDir, List<String> texts) {
     List<float[]> out = run(spark, texts, new EmbedFn(cfg, cacheDir));
     return out.toArray(new float[0][]);
   }

@@ -60,6 +60,30 @@ class CliTest {
   }
 
   @Test
+  void accountLedgerTotalsEveryReleaseAndFiltersByDataset(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("privacy-ledger.jsonl");
+    org.dpsynth.privacy.PrivacyLedger ledger = org.dpsynth.privacy.PrivacyLedger.open(file);
+    for (int i = 0; i < 5; i++) {
+      ledger.append(new org.dpsynth.privacy.LedgerEntry("run-a/release-" + i, "gaussian", 2.8284271, 1.0, 1, "run-a", "corpus-a",
+          java.time.Instant.now().toString()));
+    }
+    ledger.append(new org.dpsynth.privacy.LedgerEntry("run-b/release-0", "gaussian", 1.0, 1.0, 1, "run-b", "corpus-b",
+        java.time.Instant.now().toString()));
+    Result a = run("account", "ledger", file.toString(), "--delta", "1e-5", "--dataset", "corpus-a", "--json");
+    assertEquals(0, a.code(), a.err());
+    JsonNode ja = new ObjectMapper().readTree(a.out());
+    assertEquals(5, ja.get("releases").asInt());
+    assertEquals(3.341, ja.get("epsilon").asDouble(), 0.01, "five releases at sigma 2*sqrt(2) compose like the CLI's gaussian case");
+    Result all = run("account", "ledger", file.toString(), "--delta", "1e-5", "--json");
+    JsonNode jall = new ObjectMapper().readTree(all.out());
+    assertEquals(6, jall.get("releases").asInt());
+    assertTrue(jall.get("epsilon").asDouble() > ja.get("epsilon").asDouble());
+    Result missing = run("account", "ledger", dir.resolve("nope.jsonl").toString(), "--delta", "1e-5");
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("not found"), missing.err());
+  }
+
+  @Test
   void badArgumentsFailWithAClearMessageAndNoStackTrace() {
     Result r = run("account", "gaussian", "--sigma", "-1", "--steps", "5", "--delta", "1e-5");
     assertEquals(2, r.code());
