@@ -38,9 +38,18 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
-  /** The configuration from {@code file} (may be null: defaults only) with overrides applied. */
+  /** The PE job configuration from {@code file} (may be null: defaults only) with overrides applied. */
   public static JobConfig load(Path file, List<String> overrides) {
-    ObjectNode tree = defaultsTree();
+    return load(JobConfig.class, DEFAULTS_RESOURCE, file, overrides).validate();
+  }
+
+  /**
+   * Any job's configuration: the classpath resource {@code defaultsResource}, then {@code file},
+   * then {@code overrides}, bound to {@code type} (snake_case keys; unknown keys and wrong types
+   * are errors naming the dotted key). The caller validates values.
+   */
+  public static <T> T load(Class<T> type, String defaultsResource, Path file, List<String> overrides) {
+    ObjectNode tree = defaultsTree(defaultsResource);
     if (file != null) {
       if (!Files.isRegularFile(file)) {
         throw new ConfigException("Config file not found: " + file);
@@ -64,18 +73,18 @@ public final class ConfigLoader {
     for (String override : overrides == null ? List.<String>of() : overrides) {
       applyOverride(tree, override);
     }
-    return bind(tree, file == null ? "built-in defaults" : file.toString()).validate();
+    return bind(type, tree, file == null ? "built-in defaults" : file.toString());
   }
 
   /** The built-in defaults as a tree (a copy each call). */
-  static ObjectNode defaultsTree() {
-    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
+  static ObjectNode defaultsTree(String resource) {
+    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("Missing classpath resource " + DEFAULTS_RESOURCE);
+        throw new IllegalStateException("Missing classpath resource " + resource);
       }
       return (ObjectNode) YAML.readTree(in);
     } catch (IOException e) {
-      throw new IllegalStateException("Cannot read " + DEFAULTS_RESOURCE, e);
+      throw new IllegalStateException("Cannot read " + resource, e);
     }
   }
 
@@ -129,9 +138,9 @@ public final class ConfigLoader {
     }
   }
 
-  private static JobConfig bind(ObjectNode tree, String source) {
+  private static <T> T bind(Class<T> type, ObjectNode tree, String source) {
     try {
-      return YAML.treeToValue(tree, JobConfig.class);
+      return YAML.treeToValue(tree, type);
     } catch (UnrecognizedPropertyException e) {
       String key = dotted(e);
       String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
@@ -195,7 +204,7 @@ public final class ConfigLoader {
   }
 
   /** The effective configuration as a JSON tree (for the manifest). */
-  public static JsonNode toTree(JobConfig config) {
+  public static JsonNode toTree(Object config) {
     return YAML.valueToTree(config);
   }
 }
