@@ -36,9 +36,10 @@ public final class RunReport {
     manifest.path("labels").forEach(l -> labels.add(l.asText()));
 
     HtmlPage page = new HtmlPage("dpsynth run report");
-    page.paragraph(String.format(Locale.ROOT, "Run %s, status %s, written %s by dpsynth %s (%s).",
+    String version = manifest.path("version").asText("null");
+    page.paragraph(String.format(Locale.ROOT, "Run %s, status %s, written %s by dpsynth%s (%s).",
         manifest.path("run_id").asText(), manifest.path("status").asText(), manifest.path("written").asText(),
-        manifest.path("version").asText(), manifest.path("method").asText()));
+        "null".equals(version) ? "" : " " + version, manifest.path("method").asText()));
     String noise = manifest.path("noise").asText();
     if (!"secure".equals(noise)) {
       page.banner("warning", "TEST MODE: this run used the noise source '" + noise
