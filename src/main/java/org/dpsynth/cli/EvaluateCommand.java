@@ -3,48 +3,68 @@ package org.dpsynth.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.data.CorpusReader;
+import org.dpsynth.eval.DownstreamClassifier;
 import org.dpsynth.eval.Evaluation;
+import org.dpsynth.eval.EvaluationReport;
+import org.dpsynth.eval.Memorisation;
 import org.dpsynth.pe.ModelCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code evaluate}: how close a synthetic corpus is to real data, in the embedding space of the
- * configured embedder. OPERATOR-ONLY: it reads real data, so its output is not DP and belongs
- * outside any run's {@code public/} area.
+ * configured embedder, and how useful it is for training a classifier. OPERATOR-ONLY: it reads real
+ * data, so its output is not DP and belongs outside any run's {@code public/} area.
  */
 @Command(
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description = {
-      "Compare a synthetic corpus with real data: Frechet distance between the embedding",
-      "distributions, mean nearest-neighbour cosine distance in both directions, and label total",
-      "variation. OPERATOR-ONLY output: it reads real data and is not differentially private.",
-      "With a run directory as --synthetic, --per-iteration also scores every iteration's population."
+      "Compare a synthetic corpus with real data: Frechet distance between the embedding distributions,",
+      "k-NN precision/recall/density/coverage, mean nearest-neighbour cosine distance in both directions,",
+      "label total variation, word-count distribution distance, downstream accuracy of a logistic",
+      "regression trained on the synthetic data and tested on --real, and memorisation (longest token span",
+      "shared with the nearest real text). OPERATOR-ONLY output: it reads real data and is not",
+      "differentially private. With a run directory as --synthetic, --per-iteration also scores every",
+      "iteration's population, and the report goes to RUN/private/evaluation/ unless --report-dir says otherwise."
     })
 public final class EvaluateCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String NOTE = "OPERATOR-ONLY: computed from real data; not differentially private";
 
-  @Option(names = "--real", required = true, paramLabel = "PATH", description = "Real records (Parquet, JSON Lines or CSV; columns text and label).")
+  @Option(names = "--real", required = true, paramLabel = "PATH", description = "Real test records (Parquet, JSON Lines or CSV; columns text and label).")
   String real;
 
   @Option(names = "--synthetic", required = true, paramLabel = "PATH", description = "Synthetic Parquet, or a run directory (uses public/synthetic).")
   String synthetic;
 
+  @Option(names = "--train-real", paramLabel = "PATH", description = "Real training records: the same classifier trained on them is the reference accuracy.")
+  String trainReal;
+
   @Option(names = "--per-iteration", description = "With a run directory: also score public/iterations/NNN/population.parquet.")
   boolean perIteration;
+
+  @Option(names = "--k", paramLabel = "K", defaultValue = "5", description = "Neighbours for the precision/recall/density/coverage manifolds (default ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(names = "--report-dir", paramLabel = "DIR", description = "Write DIR/evaluation.html and DIR/evaluation.json (OPERATOR-ONLY; refused inside any public/). Default for a run directory: RUN/private/evaluation.")
+  Path reportDir;
 
   @Option(names = "--config", paramLabel = "FILE", description = "Job config whose embedder (and column names) to use; default: built-in.")
   Path config;
@@ -57,73 +77,167 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<String> sets = new ArrayList<>(overrides);
-    sets.add("input.path=" + real);
-    sets.add("input.user_column=");
-    if (config == null) {
-      sets.add("labels.names=[unused]");
-    }
-    JobConfig cfg = ConfigLoader.load(config, sets);
-    SparkSession spark = SparkSessions.getOrCreate("dpsynth evaluate");
-    Dataset<Row> realRows = CorpusReader.read(spark, cfg.input())
-        .filter("text is not null and trim(text) != ''");
-    List<String> realTexts = realRows.select("text").as(Encoders.STRING()).collectAsList();
-    List<String> realLabels = cfg.input().hasLabels() ? realRows.select("label").as(Encoders.STRING()).collectAsList() : null;
-    if (realTexts.size() < 2) {
-      throw new IllegalArgumentException("--real " + real + ": need at least 2 records with text");
-    }
-    String cache = null;
-    float[][] realVecs = ModelCalls.embed(spark, cfg.embedder(), cache, realTexts);
-
     Path runDir = Path.of(synthetic);
     boolean isRun = Files.isDirectory(runDir.resolve("public"));
+    Path reports = reportDir != null ? reportDir : isRun ? runDir.resolve("private").resolve("evaluation") : null;
+    if (reports != null) {
+      EvaluationReport.checkOutsidePublic(reports); // fail before any work
+    }
+    JobConfig cfg = config(real);
+    SparkSession spark = SparkSessions.getOrCreate("dpsynth evaluate");
+    Evaluation.Corpus realCorpus = readReal(spark, cfg, real, "--real");
+    DownstreamClassifier.Accuracy trainRealAccuracy = null;
+    if (trainReal != null) {
+      requireLabels(realCorpus, "--real");
+      Evaluation.Corpus train = readReal(spark, config(trainReal), trainReal, "--train-real");
+      requireLabels(train, "--train-real");
+      trainRealAccuracy = DownstreamClassifier.evaluate(spark, train.asLabelled(), realCorpus.asLabelled());
+    }
+
     String syntheticPath = isRun ? runDir.resolve("public/synthetic").toString() : synthetic;
+    List<EvaluationReport.Scored> scored = new ArrayList<>();
     ObjectNode out = JSON.createObjectNode();
-    out.put("note", "OPERATOR-ONLY: computed from real data; not differentially private");
-    Evaluation finalEval = score(spark, cfg, syntheticPath, realVecs, realLabels);
-    out.set("final", finalEval.toJson(JSON));
-    List<String[]> rows = new ArrayList<>();
-    if (perIteration && isRun) {
-      ArrayNode its = out.putArray("iterations");
+    out.put("note", NOTE);
+    Evaluation iteration0 = null;
+    if (isRun) {
+      ArrayNode its = perIteration ? out.putArray("iterations") : null;
       for (int t = 0; ; t++) {
         Path pop = runDir.resolve(String.format("public/iterations/%03d/population.parquet", t));
-        if (!Files.isDirectory(pop)) {
+        if (!Files.isDirectory(pop) || (!perIteration && t > 0)) {
           break;
         }
-        Evaluation e = score(spark, cfg, pop.toString(), realVecs, realLabels);
-        ObjectNode o = e.toJson(JSON);
-        o.put("iteration", t);
-        its.add(o);
-        rows.add(row("iteration " + t, e));
+        Evaluation e = score(spark, cfg, pop.toString(), realCorpus);
+        if (t == 0) {
+          iteration0 = e;
+        }
+        if (perIteration) {
+          ObjectNode o = e.toJson(JSON);
+          o.put("iteration", t);
+          its.add(o);
+          scored.add(new EvaluationReport.Scored("iteration " + t, e));
+        }
       }
     }
-    rows.add(row("final", finalEval));
+    Evaluation finalEval = score(spark, cfg, syntheticPath, realCorpus);
+    scored.add(new EvaluationReport.Scored("final", finalEval));
+    ObjectNode finalJson = finalEval.toJson(JSON);
+    for (Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> i = finalJson.fields(); i.hasNext(); ) {
+      Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> f = i.next();
+      out.set(f.getKey(), f.getValue());
+    }
+    out.set("final", finalJson);
+    ObjectNode baselines = out.putObject("baselines");
+    if (trainRealAccuracy != null) {
+      ObjectNode b = baselines.putObject("train_real");
+      b.put("downstream_accuracy", trainRealAccuracy.embedding());
+      b.put("downstream_accuracy_tfidf", trainRealAccuracy.tfidf());
+    }
+    if (iteration0 != null) {
+      baselines.set("iteration_0", iteration0.toJson(JSON));
+    }
+    if (reports != null) {
+      Path html = EvaluationReport.write(reports, real, synthetic, scored, trainRealAccuracy);
+      out.put("report", html.toString());
+      try {
+        Files.writeString(html.resolveSibling("evaluation.json"), out.toPrettyString());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + html.resolveSibling("evaluation.json"), e);
+      }
+    }
     if (json) {
       System.out.println(out.toString());
     } else {
-      System.out.println("OPERATOR-ONLY: computed from real data; not differentially private");
-      System.out.printf("%-14s %7s %9s %10s %10s %9s%n", "population", "samples", "Frechet", "NN real->s", "NN s->real", "label TV");
-      for (String[] r : rows) {
-        System.out.printf("%-14s %7s %9s %10s %10s %9s%n", (Object[]) r);
-      }
+      printTable(scored, iteration0, trainRealAccuracy, finalEval.memorisation(), out.path("report").asText(null));
     }
     return 0;
   }
 
-  private static String[] row(String name, Evaluation e) {
-    return new String[] {name, String.valueOf(e.synthetic()), String.format("%.4f", e.frechet()),
-        String.format("%.4f", e.nearestRealToSynthetic()), String.format("%.4f", e.nearestSyntheticToReal()),
-        e.labelTotalVariation() == null ? "-" : String.format("%.4f", e.labelTotalVariation())};
+  private void printTable(List<EvaluationReport.Scored> scored, Evaluation iteration0, DownstreamClassifier.Accuracy trainRealAcc,
+      Memorisation mem, String report) {
+    System.out.println(NOTE);
+    String fmt = "%-18s %7s %8s %9s %7s %7s %8s %8s %9s %9s %10s %10s %8s%n";
+    System.out.printf(Locale.ROOT, fmt, "population", "samples", "Frechet", "precision", "recall", "density", "coverage",
+        "len W1", "acc emb", "acc tfidf", "NN real->s", "NN s->real", "label TV");
+    List<EvaluationReport.Scored> rows = new ArrayList<>(scored);
+    if (iteration0 != null && !perIteration) {
+      rows.add(0, new EvaluationReport.Scored("iteration 0", iteration0));
+    }
+    for (EvaluationReport.Scored s : rows) {
+      Evaluation e = s.evaluation();
+      System.out.printf(Locale.ROOT, fmt, s.name(), e.synthetic(), f(e.frechet()), f(e.manifold().precision()),
+          f(e.manifold().recall()), f(e.manifold().density()), f(e.manifold().coverage()), f(e.length().wasserstein1()),
+          e.downstream() == null ? "-" : f(e.downstream().embedding()), e.downstream() == null ? "-" : f(e.downstream().tfidf()),
+          f(e.nearestRealToSynthetic()), f(e.nearestSyntheticToReal()),
+          e.labelTotalVariation() == null ? "-" : f(e.labelTotalVariation()));
+    }
+    if (trainRealAcc != null) {
+      System.out.printf(Locale.ROOT, fmt, "real training data", "-", "-", "-", "-", "-", "-", "-", f(trainRealAcc.embedding()),
+          f(trainRealAcc.tfidf()), "-", "-", "-");
+    }
+    System.out.printf(Locale.ROOT, "memorisation (OPERATOR-ONLY; final): longest token span shared with the nearest real text: "
+        + "mean %.2f, p50 %d, p90 %d, max %d%n", mem.mean(), mem.percentile(0.5), mem.percentile(0.9), mem.max());
+    if (report != null) {
+      System.out.println("report (OPERATOR-ONLY): " + report);
+    }
   }
 
-  private static Evaluation score(SparkSession spark, JobConfig cfg, String path, float[][] realVecs, List<String> realLabels) {
+  private static String f(double v) {
+    return String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private JobConfig config(String path) {
+    List<String> sets = new ArrayList<>(overrides);
+    sets.add("input.path=" + path);
+    sets.add("input.user_column=");
+    if (config == null) {
+      sets.add("labels.names=[unused]");
+    }
+    return ConfigLoader.load(config, sets);
+  }
+
+  private static void requireLabels(Evaluation.Corpus c, String option) {
+    if (!c.labelled()) {
+      throw new IllegalArgumentException(option + ": downstream accuracy needs a label column");
+    }
+  }
+
+  private static Evaluation.Corpus readReal(SparkSession spark, JobConfig cfg, String path, String option) {
+    Dataset<Row> rows = CorpusReader.read(spark, cfg.input()).filter("text is not null and trim(text) != ''");
+    boolean labelled = cfg.input().hasLabels();
+    List<String> texts = new ArrayList<>();
+    List<String> labels = labelled ? new ArrayList<>() : null;
+    // One collect for both columns, so texts and labels stay paired.
+    for (Row r : (labelled ? rows.select("text", "label") : rows.select("text")).collectAsList()) {
+      texts.add(r.getString(0));
+      if (labelled) {
+        labels.add(r.isNullAt(1) ? "" : String.valueOf(r.get(1)));
+      }
+    }
+    if (texts.size() < 2) {
+      throw new IllegalArgumentException(option + " " + path + ": need at least 2 records with text");
+    }
+    return new Evaluation.Corpus(texts, labels, ModelCalls.embed(spark, cfg.embedder(), null, texts));
+  }
+
+  private Evaluation score(SparkSession spark, JobConfig cfg, String path, Evaluation.Corpus realCorpus) {
     Dataset<Row> syn = spark.read().parquet(path);
-    List<String> texts = syn.select("text").as(Encoders.STRING()).collectAsList();
-    List<String> labels = realLabels != null && List.of(syn.columns()).contains("label")
-        ? syn.select("label").as(Encoders.STRING()).collectAsList() : null;
+    boolean labelled = List.of(syn.columns()).contains("label");
+    List<String> texts = new ArrayList<>();
+    List<String> labels = labelled ? new ArrayList<>() : null;
+    for (Row r : (labelled ? syn.select("text", "label") : syn.select("text")).collectAsList()) {
+      texts.add(r.getString(0));
+      if (labelled) {
+        labels.add(r.isNullAt(1) ? "" : String.valueOf(r.get(1)));
+      }
+    }
     if (texts.size() < 2) {
       throw new IllegalArgumentException(path + ": need at least 2 synthetic texts");
     }
-    return Evaluation.of(realVecs, ModelCalls.embed(spark, cfg.embedder(), null, texts), realLabels, labels);
+    Evaluation.Corpus s = new Evaluation.Corpus(texts, labels, ModelCalls.embed(spark, cfg.embedder(), null, texts));
+    Evaluation e = Evaluation.of(realCorpus, s, k);
+    if (realCorpus.labelled() && s.labelled()) {
+      e = e.withDownstream(DownstreamClassifier.evaluate(spark, s.asLabelled(), realCorpus.asLabelled()));
+    }
+    return e;
   }
 }

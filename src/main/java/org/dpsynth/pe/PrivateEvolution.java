@@ -132,6 +132,7 @@ public final class PrivateEvolution {
     writeSynthetic(population);
     double total = plan.epsilonAfter(plan.releases(), cfg.privacy().delta());
     writeManifest("complete", population);
+    org.dpsynth.eval.RunReport.write(spark, run.root());
     console.printf("done: %d synthetic samples in %s; epsilon = %.4g at delta = %.3g (noise: %s)%n",
         population.size(), run.synthetic(), total, cfg.privacy().delta(), noiseSpec.description());
     return population;

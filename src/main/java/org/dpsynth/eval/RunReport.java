@@ -1,0 +1,219 @@
+package org.dpsynth.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.dpsynth.privacy.GaussianAccountant;
+
+/**
+ * {@code public/report.html} of a run: one self-contained page built ONLY from files under the
+ * run's {@code public/} area (the manifest, the released histograms and label counts, the public
+ * populations), so everything it shows is configuration, a DP release, or post-processing of one.
+ */
+public final class RunReport {
+  static final int SAMPLES_PER_LABEL = 5;
+
+  private RunReport() {}
+
+  /** Writes {@code runRoot/public/report.html} and returns its path. */
+  public static Path write(SparkSession spark, Path runRoot) {
+    Path pub = runRoot.resolve("public");
+    JsonNode manifest = read(pub.resolve("manifest.json"));
+    JsonNode privacy = manifest.path("privacy");
+    List<String> labels = new ArrayList<>();
+    manifest.path("labels").forEach(l -> labels.add(l.asText()));
+
+    HtmlPage page = new HtmlPage("dpsynth run report");
+    String version = manifest.path("version").asText("null");
+    page.paragraph(String.format(Locale.ROOT, "Run %s, status %s, written %s by dpsynth%s (%s).",
+        manifest.path("run_id").asText(), manifest.path("status").asText(), manifest.path("written").asText(),
+        "null".equals(version) ? "" : " " + version, manifest.path("method").asText()));
+    String noise = manifest.path("noise").asText();
+    if (!"secure".equals(noise)) {
+      page.banner("warning", "TEST MODE: this run used the noise source '" + noise
+          + "', not secure noise. Its privacy guarantee does not hold; do not share it as private data.");
+    }
+    page.heading(2, "Privacy in plain words");
+    page.list(privacyInWords(privacy, noise));
+
+    // Per-iteration values from public files only.
+    List<String> xs = new ArrayList<>();
+    List<Double> massPct = new ArrayList<>();
+    List<Double> mass = new ArrayList<>();
+    List<Double> eps = new ArrayList<>();
+    Map<Integer, Double> logged = new LinkedHashMap<>();
+    manifest.path("iterations").forEach(it -> logged.put(it.path("iteration").asInt(), it.path("epsilon_spent").asDouble()));
+    int before = "dp".equals(privacy.path("label_proportions").asText()) ? 1 : 0;
+    for (int t = 1; ; t++) {
+      Path h = pub.resolve(String.format("iterations/%03d/histogram.json", t));
+      if (!Files.isRegularFile(h)) {
+        break;
+      }
+      JsonNode hist = read(h);
+      double threshold = hist.path("threshold").asDouble();
+      double above = 0;
+      double positive = 0;
+      for (JsonNode v : hist.path("noisy_votes")) {
+        above += Math.max(0, v.asDouble() - threshold);
+        positive += Math.max(0, v.asDouble());
+      }
+      xs.add(String.valueOf(t));
+      mass.add(above);
+      massPct.add(positive > 0 ? 100 * above / positive : 0.0);
+      eps.add(logged.containsKey(t) ? logged.get(t)
+          : GaussianAccountant.epsilonForNoiseMultiplier(privacy.path("sigma").asDouble(), before + t, privacy.path("delta").asDouble()));
+    }
+    page.heading(2, "Iterations");
+    if (xs.isEmpty()) {
+      page.paragraph("No iteration has released a histogram yet.");
+    } else {
+      page.chart("chart-mass", "Noisy vote mass above the threshold, per iteration (share of the positive noisy mass, and votes).",
+          dualAxis(xs, massPct, mass));
+      double target = privacy.path("epsilon").asDouble();
+      List<double[]> epsSeries = List.of(toArray(eps), constant(target, xs.size()));
+      page.chart("chart-epsilon", "Privacy budget spent after each iteration (epsilon at the run's delta), against the run's total.",
+          HtmlPage.series("line", xs, List.of("epsilon spent", "epsilon of the whole run"), epsSeries, "epsilon"));
+    }
+
+    List<String> popX = new ArrayList<>();
+    List<Map<String, Long>> perLabel = new ArrayList<>();
+    for (int t = 0; ; t++) {
+      Path p = pub.resolve(String.format("iterations/%03d/population.parquet", t));
+      if (!Files.isDirectory(p)) {
+        break;
+      }
+      popX.add(String.valueOf(t));
+      perLabel.add(countByLabel(spark, p));
+    }
+    if (!popX.isEmpty()) {
+      List<String> names = labels.isEmpty() ? new ArrayList<>(perLabel.get(0).keySet()) : labels;
+      List<double[]> values = new ArrayList<>();
+      for (String l : names) {
+        double[] v = new double[popX.size()];
+        for (int t = 0; t < v.length; t++) {
+          v[t] = perLabel.get(t).getOrDefault(l, 0L);
+        }
+        values.add(v);
+      }
+      ObjectNode stacked = HtmlPage.series("bar", popX, names, values, "samples");
+      ObjectNode scales = (ObjectNode) stacked.path("options").path("scales");
+      ((ObjectNode) scales.path("y")).put("stacked", true);
+      scales.putObject("x").put("stacked", true).putObject("title").put("display", true).put("text", "iteration (0 = initial)");
+      page.chart("chart-population", "Population size per label in each iteration (public synthetic samples).", stacked);
+    }
+
+    Path labelsJson = pub.resolve("labels.json");
+    if (Files.isRegularFile(labelsJson)) {
+      JsonNode lj = read(labelsJson);
+      List<String> ln = new ArrayList<>();
+      lj.path("labels").forEach(l -> ln.add(l.asText()));
+      double[] counts = new double[ln.size()];
+      for (int i = 0; i < counts.length; i++) {
+        counts[i] = lj.path("noisy_counts").path(i).asDouble();
+      }
+      page.chart("chart-labels", "DP-released (noisy) label counts that set the label proportions.",
+          HtmlPage.series("bar", ln, List.of("noisy count"), List.of(counts), "noisy count"));
+    }
+
+    Path synthetic = pub.resolve("synthetic");
+    if (Files.isDirectory(synthetic)) {
+      page.heading(2, "Synthetic samples per label");
+      page.paragraph("Up to " + SAMPLES_PER_LABEL + " synthetic texts of each label from public/synthetic (the first by id).");
+      List<Row> rows = spark.read().parquet(synthetic.toString()).select("id", "label", "text").orderBy("label", "id").collectAsList();
+      Map<String, List<String>> byLabel = new LinkedHashMap<>();
+      for (Row r : rows) {
+        List<String> l = byLabel.computeIfAbsent(String.valueOf(r.<String>getAs("label")), k -> new ArrayList<>());
+        if (l.size() < SAMPLES_PER_LABEL) {
+          l.add(String.valueOf(r.<String>getAs("text")));
+        }
+      }
+      List<List<String>> tableRows = new ArrayList<>();
+      byLabel.forEach((label, texts) -> texts.forEach(t -> tableRows.add(List.of(label, t))));
+      page.raw("<div class=\"sample\">");
+      page.table(List.of("label", "synthetic text"), tableRows);
+      page.raw("</div>\n");
+    }
+    page.paragraph("Every value on this page is public configuration, a differentially private release, or computed "
+        + "from those (public/manifest.json, public/iterations/NNN/histogram.json, public/labels.json and the public "
+        + "synthetic populations).");
+    Path out = pub.resolve("report.html");
+    page.write(out);
+    return out;
+  }
+
+  static List<String> privacyInWords(JsonNode p, String noise) {
+    List<String> out = new ArrayList<>();
+    out.add(String.format(Locale.ROOT,
+        "Unit of privacy: the %s. Adding or removing all records of one %s changes the probability of any output of this run "
+            + "by at most a factor e^epsilon = %.3g (epsilon = %.4g), except with probability delta = %.3g.",
+        p.path("unit").asText("user"), p.path("unit").asText("user"), Math.exp(p.path("epsilon").asDouble()),
+        p.path("epsilon").asDouble(), p.path("delta").asDouble()));
+    out.add(String.format(Locale.ROOT,
+        "Each %s contributes at most %d records; one %s's votes in an iteration, over all labels together, are scaled to length "
+            + "at most C = %.4g.", p.path("unit").asText("user"), p.path("max_records_per_user").asInt(),
+        p.path("unit").asText("user"), p.path("sensitivity").asDouble()));
+    out.add(String.format(Locale.ROOT,
+        "The sums are released %d times with Gaussian noise of standard deviation %.4g (noise multiplier sigma = %.4g), "
+            + "composed with the %s (mu = %.4g).", p.path("steps").asInt(), p.path("noise_stddev").asDouble(),
+        p.path("sigma").asDouble(), p.path("accountant").asText("Gaussian DP accountant"), p.path("mu").asDouble()));
+    out.add("Label proportions: " + ("dp".equals(p.path("label_proportions").asText())
+        ? "released with noise and charged to the same budget." : "public (given in the configuration), not learned from the data."));
+    out.add("secure".equals(noise) ? "Noise is drawn from an exact discrete Gaussian sampler fed by SecureRandom."
+        : "Noise source: " + noise + " (TEST MODE, not private).");
+    out.add("Everything after the noisy releases (thresholding, selection, generation) only sees the noisy values.");
+    return out;
+  }
+
+  private static ObjectNode dualAxis(List<String> xs, List<Double> pct, List<Double> votes) {
+    ObjectNode c = HtmlPage.series("line", xs, List.of("% of positive noisy mass above threshold", "votes above threshold"),
+        List.of(toArray(pct), toArray(votes)), "% of mass");
+    ArrayNode sets = (ArrayNode) c.path("data").path("datasets");
+    ((ObjectNode) sets.get(0)).put("yAxisID", "y");
+    ((ObjectNode) sets.get(1)).put("yAxisID", "y1");
+    ObjectNode scales = (ObjectNode) c.path("options").path("scales");
+    ObjectNode y1 = scales.putObject("y1");
+    y1.put("position", "right");
+    y1.putObject("grid").put("drawOnChartArea", false);
+    y1.putObject("title").put("display", true).put("text", "votes");
+    scales.putObject("x").putObject("title").put("display", true).put("text", "iteration");
+    return c;
+  }
+
+  private static Map<String, Long> countByLabel(SparkSession spark, Path population) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (Row r : spark.read().parquet(population.toString()).groupBy("label").agg(functions.count("*").as("n")).collectAsList()) {
+      m.put(String.valueOf(r.<String>getAs("label")), r.<Long>getAs("n"));
+    }
+    return m;
+  }
+
+  static double[] toArray(List<Double> l) {
+    return l.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  static double[] constant(double v, int n) {
+    double[] a = new double[n];
+    java.util.Arrays.fill(a, v);
+    return a;
+  }
+
+  static JsonNode read(Path file) {
+    try {
+      return HtmlPage.JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package org.dpsynth.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.dpsynth.testing.SparkTestSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code evaluate --json} end to end in the test JVM: real embedding model, Spark MLlib classifier. */
+class EvaluateCommandTest {
+  @TempDir static Path dir;
+  static Path real;
+  static Path synthetic;
+  static String oldMaster;
+
+  @BeforeAll
+  static void corpora() throws Exception {
+    var spark = SparkTestSession.get();
+    oldMaster = System.getProperty("spark.master");
+    System.setProperty("spark.master", spark.sparkContext().master()); // the CLI insists on a configured master
+    String[] food = {"I cook pasta with garlic and wine", "Fresh bread and butter for dinner", "We ate soup and salad",
+        "The chef baked a chocolate cake", "Cheese and grapes after the meal", "Spicy curry with rice tonight"};
+    String[] law = {"The judge ruled against the lawyer", "The court heard the appeal today", "A contract binds both parties",
+        "The jury found him not guilty", "Lawyers argued over the statute", "The judge fined the defendant"};
+    StringBuilder jsonl = new StringBuilder();
+    List<Row> rows = new ArrayList<>();
+    StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+        .add("label", DataTypes.StringType);
+    ObjectMapper m = new ObjectMapper();
+    for (int i = 0; i < food.length; i++) {
+      jsonl.append(m.createObjectNode().put("text", food[i]).put("label", "food")).append('\n');
+      jsonl.append(m.createObjectNode().put("text", law[i]).put("label", "law")).append('\n');
+      rows.add(RowFactory.create("f" + i, food[(i + 1) % food.length] + " again", "food"));
+      rows.add(RowFactory.create("l" + i, law[(i + 2) % law.length] + " again", "law"));
+    }
+    real = dir.resolve("real.jsonl");
+    Files.writeString(real, jsonl);
+    synthetic = dir.resolve("synthetic.parquet");
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(synthetic.toString());
+  }
+
+  @AfterAll
+  static void restore() {
+    if (oldMaster == null) {
+      System.clearProperty("spark.master");
+    } else {
+      System.setProperty("spark.master", oldMaster);
+    }
+  }
+
+  @Test
+  void jsonHasTheDocumentedKeysAndTheReportIsWritten() throws Exception {
+    Path reports = dir.resolve("operator");
+    CliTest.Result r = CliTest.run("evaluate", "--real", real.toString(), "--synthetic", synthetic.toString(),
+        "--train-real", real.toString(), "--k", "3", "--json", "--report-dir", reports.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    for (String key : List.of("frechet_distance", "precision", "recall", "density", "coverage", "downstream_accuracy",
+        "downstream_accuracy_tfidf", "nn_distance_real_to_synthetic", "nn_distance_synthetic_to_real", "label_total_variation",
+        "length_wasserstein1_words", "length_ks")) {
+      assertTrue(j.path(key).isNumber(), key + " missing from " + j);
+      assertEquals(j.path(key).asDouble(), j.path("final").path(key).asDouble(), 0, key);
+    }
+    assertEquals(3, j.path("k").asInt());
+    assertTrue(j.path("note").asText().startsWith("OPERATOR-ONLY"));
+    assertTrue(j.path("memorisation").path("note").asText().startsWith("OPERATOR-ONLY"));
+    // every synthetic text repeats a whole real text plus "again": its nearest real text is that one
+    assertTrue(j.path("memorisation").path("p50_span").asInt() >= 5, j.path("memorisation").toString());
+    assertEquals(0.0, j.path("label_total_variation").asDouble(), 1e-12);
+    // trained on the test set itself: the reference classifier is perfect on these separable texts
+    assertEquals(1.0, j.path("baselines").path("train_real").path("downstream_accuracy_tfidf").asDouble(), 0);
+    assertTrue(Files.isRegularFile(reports.resolve("evaluation.html")));
+    assertTrue(Files.isRegularFile(reports.resolve("evaluation.json")));
+    String html = Files.readString(reports.resolve("evaluation.html"));
+    assertFalse(html.contains("Fresh bread and butter"), "the operator report shows numbers, never real text");
+  }
+
+  @Test
+  void reportDirInsidePublicIsRefusedBeforeAnyWork() {
+    Path inside = dir.resolve("run/public/eval");
+    CliTest.Result r = CliTest.run("evaluate", "--real", real.toString(), "--synthetic", synthetic.toString(),
+        "--report-dir", inside.toString());
+    assertNotEquals(0, r.code());
+    assertTrue(r.err().contains("public/"), r.err());
+    assertFalse(Files.exists(inside));
+  }
+}
