@@ -219,8 +219,30 @@ public final class FewShotGeneration {
   record Active(int slot, int label, int demo, String labelName, List<String> tokens,
       List<String> candidates, long[] publicQuantized) implements Serializable {}
 
-  /** One user's examples in the one label pool they join. */
-  record UserPool(String user, int label, String[] texts) implements Serializable {}
+  /** One user's examples in the one label pool they join (a plain class: Kryo cannot build records). */
+  static final class UserPool implements Serializable {
+    private final String user;
+    private final int label;
+    private final String[] texts;
+
+    UserPool(String user, int label, String[] texts) {
+      this.user = user;
+      this.label = label;
+      this.texts = texts;
+    }
+
+    String user() {
+      return user;
+    }
+
+    int label() {
+      return label;
+    }
+
+    String[] texts() {
+      return texts;
+    }
+  }
 
   /** Users → one label each (secret choice among their labels), ≤ max_records_per_user records. */
   private JavaRDD<UserPool> pools(SecretSampler sampler) {
@@ -279,8 +301,9 @@ public final class FewShotGeneration {
   private Map<Integer, long[]> stepSums(JavaSparkContext jsc, JavaRDD<UserPool> pools, SecretSampler sampler,
       List<Active> active, int step) {
     var f = cfg.fewshot();
-    Broadcast<StepPlan> plan = jsc.broadcast(new StepPlan(active, sampler, f.samplingRate(), f.subsets(),
-        f.maxExamplesPerSubset(), step, f.instruction(), cfg.generator()));
+    // Broadcast as Java-serialised bytes: Kryo (the configured serializer) cannot build records.
+    Broadcast<byte[]> plan = jsc.broadcast(StepPlan.encode(new StepPlan(active, sampler, f.samplingRate(),
+        f.subsets(), f.maxExamplesPerSubset(), step, f.instruction(), cfg.generator())));
     try {
       JavaPairRDD<Integer, Tuple2<Long, String>> draws = pools.flatMapToPair(new Draw(plan));
       return draws.groupByKey()
@@ -294,19 +317,53 @@ public final class FewShotGeneration {
   }
 
   record StepPlan(List<Active> active, SecretSampler sampler, double q, int subsets, int cap, int step,
-      String instruction, org.dpsynth.config.JobConfig.Generator generator) implements Serializable {}
+      String instruction, org.dpsynth.config.JobConfig.Generator generator) implements Serializable {
+
+    static byte[] encode(StepPlan p) {
+      try (var bytes = new java.io.ByteArrayOutputStream(); var out = new java.io.ObjectOutputStream(bytes)) {
+        out.writeObject(p);
+        out.flush();
+        return bytes.toByteArray();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    static StepPlan decode(byte[] b) {
+      try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(b))) {
+        return (StepPlan) in.readObject();
+      } catch (IOException | ClassNotFoundException e) {
+        throw new IllegalStateException("cannot decode the step plan", e);
+      }
+    }
+  }
+
+  /** Decodes a broadcast plan once per deserialised function instance. */
+  abstract static class WithPlan implements Serializable {
+    private final Broadcast<byte[]> plan;
+    private transient StepPlan decoded;
+
+    WithPlan(Broadcast<byte[]> plan) {
+      this.plan = plan;
+    }
+
+    StepPlan plan() {
+      if (decoded == null) {
+        decoded = StepPlan.decode(plan.value());
+      }
+      return decoded;
+    }
+  }
 
   /** Poisson sampling: each sampled user gives one example to one subset of each open demo of its label. */
-  static final class Draw implements org.apache.spark.api.java.function.PairFlatMapFunction<UserPool, Integer, Tuple2<Long, String>> {
-    private final Broadcast<StepPlan> plan;
-
-    Draw(Broadcast<StepPlan> plan) {
-      this.plan = plan;
+  static final class Draw extends WithPlan implements org.apache.spark.api.java.function.PairFlatMapFunction<UserPool, Integer, Tuple2<Long, String>> {
+    Draw(Broadcast<byte[]> plan) {
+      super(plan);
     }
 
     @Override
     public Iterator<Tuple2<Integer, Tuple2<Long, String>>> call(UserPool u) {
-      StepPlan p = plan.value();
+      StepPlan p = plan();
       List<Tuple2<Integer, Tuple2<Long, String>>> out = new ArrayList<>();
       for (Active a : p.active()) {
         if (a.label() != u.label() || !p.sampler().sampled(p.q(), u.user(), a.label(), a.demo(), p.step())) {
@@ -322,17 +379,15 @@ public final class FewShotGeneration {
   }
 
   /** Model calls: each non-empty subset's restricted, quantised next-token distribution. */
-  static final class SubsetDistributions implements org.apache.spark.api.java.function.PairFlatMapFunction<
+  static final class SubsetDistributions extends WithPlan implements org.apache.spark.api.java.function.PairFlatMapFunction<
       Iterator<Tuple2<Integer, Iterable<Tuple2<Long, String>>>>, Integer, Tuple2<long[], Integer>> {
-    private final Broadcast<StepPlan> plan;
-
-    SubsetDistributions(Broadcast<StepPlan> plan) {
-      this.plan = plan;
+    SubsetDistributions(Broadcast<byte[]> plan) {
+      super(plan);
     }
 
     @Override
     public Iterator<Tuple2<Integer, Tuple2<long[], Integer>>> call(Iterator<Tuple2<Integer, Iterable<Tuple2<Long, String>>>> it) {
-      StepPlan p = plan.value();
+      StepPlan p = plan();
       Generator generator = Models.generator(p.generator(), null);
       Map<Integer, Active> bySlot = new java.util.HashMap<>();
       for (Active a : p.active()) {
@@ -366,16 +421,14 @@ public final class FewShotGeneration {
   }
 
   /** Empty subsets contribute the public prompt's distribution, so M stays fixed. */
-  static final class FillEmptySubsets implements org.apache.spark.api.java.function.PairFunction<Tuple2<Integer, Tuple2<long[], Integer>>, Integer, long[]> {
-    private final Broadcast<StepPlan> plan;
-
-    FillEmptySubsets(Broadcast<StepPlan> plan) {
-      this.plan = plan;
+  static final class FillEmptySubsets extends WithPlan implements org.apache.spark.api.java.function.PairFunction<Tuple2<Integer, Tuple2<long[], Integer>>, Integer, long[]> {
+    FillEmptySubsets(Broadcast<byte[]> plan) {
+      super(plan);
     }
 
     @Override
     public Tuple2<Integer, long[]> call(Tuple2<Integer, Tuple2<long[], Integer>> t) {
-      StepPlan p = plan.value();
+      StepPlan p = plan();
       long[] pub = p.active().stream().filter(a -> a.slot() == t._1()).findFirst().orElseThrow().publicQuantized();
       long[] sum = t._2()._1().clone();
       long empty = p.subsets() - t._2()._2();
