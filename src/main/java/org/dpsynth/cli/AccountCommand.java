@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
     name = "account",
     mixinStandardHelpOptions = true,
     description = "Privacy accounting: epsilon of composed Gaussian releases, sigma calibration, ledger totals.",
-    subcommands = {AccountCommand.Gaussian.class, AccountCommand.Ledger.class})
+    subcommands = {AccountCommand.Gaussian.class, PoissonGaussianCommand.class, AccountCommand.Ledger.class})
 public final class AccountCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();
 

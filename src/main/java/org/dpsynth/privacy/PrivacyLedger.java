@@ -40,7 +40,8 @@ public final class PrivacyLedger {
       new ObjectMapper()
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+          // Not FAIL_ON_MISSING_CREATOR_PROPERTIES: older lines lack the optional samplingRate; a
+          // missing required field still fails LedgerEntry's validation (0 / null is rejected).
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
@@ -139,20 +140,26 @@ public final class PrivacyLedger {
     return tornLines;
   }
 
-  /** ε at the given δ of everything in the ledger, composed as Gaussian DP. */
+  /**
+   * ε at the given δ of everything in the ledger: composed exactly as Gaussian DP when every
+   * release is a plain Gaussian one, else with the {@link PldAccountant} (plain ones as q = 1).
+   */
   public synchronized double totalEpsilon(double delta) {
-    return GaussianAccountant.epsilon(entries.stream().map(LedgerEntry::release).toList(), delta);
+    return compose(entries, delta);
+  }
+
+  private static double compose(List<LedgerEntry> selected, double delta) {
+    if (selected.stream().anyMatch(LedgerEntry::subsampled)) {
+      return PldAccountant.epsilon(
+          selected.stream().map(LedgerEntry::subsampledRelease).toList(), delta, PldAccountant.DEFAULT_GRID);
+    }
+    return GaussianAccountant.epsilon(selected.stream().map(LedgerEntry::release).toList(), delta);
   }
 
   /** ε at the given δ of the entries for one dataset. */
   public synchronized double totalEpsilon(String dataset, double delta) {
     Objects.requireNonNull(dataset, "dataset");
-    return GaussianAccountant.epsilon(
-        entries.stream()
-            .filter(e -> e.dataset().equals(dataset))
-            .map(LedgerEntry::release)
-            .toList(),
-        delta);
+    return compose(entries.stream().filter(e -> e.dataset().equals(dataset)).toList(), delta);
   }
 
   /** Parses bytes after {@link #consumed}; complete lines must parse, a torn tail is set aside. */

@@ -475,6 +475,22 @@ public final class LocalGenerator implements Generator {
     return out;
   }
 
+  /**
+   * Natural-log probabilities of the given next tokens after {@code prompt} under the same full
+   * distribution as {@link #topTokens} (a word the model does not know gets its unknown-word
+   * probability). Used to score labels and to restrict a distribution to a candidate set exactly.
+   */
+  public double[] logProbs(String prompt, List<String> tokens) {
+    double[] full = fullDistribution(prompt);
+    double[] out = new double[tokens.size()];
+    for (int i = 0; i < out.length; i++) {
+      List<String> t = WordTokenizer.tokenize(tokens.get(i));
+      String tok = EOS_TOKEN.equals(tokens.get(i)) || t.size() != 1 ? tokens.get(i) : t.get(0);
+      out[i] = Math.log(full[model.id(tok)]);
+    }
+    return out;
+  }
+
   /** The full next-token distribution after {@code prompt}, indexed by model id (tests only). */
   double[] fullDistribution(String prompt) {
     List<String> toks = WordTokenizer.tokenize(prompt);

@@ -1,0 +1,41 @@
+package org.dpsynth.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class PoissonGaussianCommandTest {
+
+  @Test
+  void printsThePublishedEpsilonWithBothMethods() throws Exception {
+    // dp_accounting pld_privacy_accountant_test: q = 0.2, sigma = 0.5, 3 steps: delta 0.15594 at eps 1.
+    CliTest.Result r = CliTest.run("account", "poisson-gaussian", "--q", "0.2", "--sigma", "0.5",
+        "--steps", "3", "--delta", "0.15594", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertEquals(1.0, j.get("epsilon").asDouble(), 0.01);
+    assertEquals("pld", j.get("method").asText());
+    assertEquals(3, j.get("steps").asLong());
+    CliTest.Result rdp = CliTest.run("account", "poisson-gaussian", "--q", "0.2", "--sigma", "0.5",
+        "--steps", "3", "--delta", "0.15594", "--method", "rdp", "--json");
+    assertEquals(0, rdp.code(), rdp.err());
+    assertTrue(new ObjectMapper().readTree(rdp.out()).get("epsilon").asDouble() > 1.0, "RDP is looser");
+  }
+
+  @Test
+  void calibratesSigmaOnTheSafeSide() throws Exception {
+    CliTest.Result r = CliTest.run("account", "poisson-gaussian", "--q", "0.1", "--epsilon", "2",
+        "--steps", "20", "--delta", "1e-5", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertTrue(j.get("epsilon").asDouble() <= 2.0);
+    assertTrue(j.get("epsilon").asDouble() > 1.95, "tight: " + j);
+    CliTest.Result bad = CliTest.run("account", "poisson-gaussian", "--q", "0.1", "--sigma", "1",
+        "--steps", "20", "--delta", "1e-5", "--method", "moments");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--method"), bad.err());
+  }
+}
