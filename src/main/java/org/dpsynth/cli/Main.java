@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       AccountCommand.class,
       ConvertCommand.class,
       EvaluateCommand.class,
+      PretrainCommand.class,
+      DpftCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

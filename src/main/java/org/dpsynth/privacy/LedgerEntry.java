@@ -1,5 +1,7 @@
 package org.dpsynth.privacy;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -7,11 +9,15 @@ import java.util.Objects;
 
 /**
  * One line of the {@link PrivacyLedger}: a Gaussian release (noise stddev σ, L2 sensitivity Δ,
- * applied {@code steps} times), charged as μ² = steps·(Δ/σ)² in Gaussian DP.
+ * applied {@code steps} times), charged as μ² = steps·(Δ/σ)² in Gaussian DP; or, with mechanism
+ * "poisson-gaussian", {@code steps} Gaussian releases of a sum over a Poisson sample of users
+ * drawn with {@code samplingRate} q (one DP-SGD step each), charged with {@link RdpAccountant}.
  *
  * @param releaseId unique id of the release, e.g. "run-42/iter-003/histogram"
- * @param mechanism "gaussian" (the only mechanism accounted so far)
+ * @param mechanism "gaussian" or "poisson-gaussian"
  * @param time ISO-8601 instant or offset date-time of the release
+ * @param samplingRate q of a "poisson-gaussian" entry; absent (null) for "gaussian", so the lines
+ *     PE writes are unchanged
  */
 public record LedgerEntry(
     String releaseId,
@@ -21,14 +27,26 @@ public record LedgerEntry(
     long steps,
     String runId,
     String dataset,
-    String time) {
+    String time,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Double samplingRate) {
 
   public static final String GAUSSIAN = "gaussian";
+  public static final String POISSON_GAUSSIAN = "poisson-gaussian";
 
+  @JsonCreator
   public LedgerEntry {
     requireText("releaseId", releaseId);
-    if (!GAUSSIAN.equals(mechanism)) {
-      throw new IllegalArgumentException("mechanism must be \"" + GAUSSIAN + "\"");
+    if (GAUSSIAN.equals(mechanism)) {
+      if (samplingRate != null) {
+        throw new IllegalArgumentException("samplingRate is only allowed for mechanism \"" + POISSON_GAUSSIAN + "\"");
+      }
+    } else if (POISSON_GAUSSIAN.equals(mechanism)) {
+      if (samplingRate == null || !(samplingRate > 0 && samplingRate <= 1)) {
+        throw new IllegalArgumentException("samplingRate must be in (0, 1] for mechanism \"" + POISSON_GAUSSIAN + "\"");
+      }
+    } else {
+      throw new IllegalArgumentException(
+          "mechanism must be \"" + GAUSSIAN + "\" or \"" + POISSON_GAUSSIAN + "\"");
     }
     GaussianAccountant.requirePositiveFinite("noiseStddev", noiseStddev);
     GaussianAccountant.requirePositiveFinite("sensitivity", sensitivity);
@@ -45,6 +63,45 @@ public record LedgerEntry(
     }
   }
 
+  /** A plain Gaussian entry (no sampling), as PE writes them. */
+  public LedgerEntry(
+      String releaseId,
+      String mechanism,
+      double noiseStddev,
+      double sensitivity,
+      long steps,
+      String runId,
+      String dataset,
+      String time) {
+    this(releaseId, mechanism, noiseStddev, sensitivity, steps, runId, dataset, time, null);
+  }
+
+  /** {@code steps} Poisson-subsampled Gaussian releases (DP-SGD steps) at sampling rate q. */
+  public static LedgerEntry poissonGaussian(
+      String releaseId,
+      double samplingRate,
+      double noiseStddev,
+      double sensitivity,
+      long steps,
+      String runId,
+      String dataset,
+      Instant time) {
+    return new LedgerEntry(
+        releaseId, POISSON_GAUSSIAN, noiseStddev, sensitivity, steps, runId, dataset,
+        Objects.requireNonNull(time, "time").toString(), samplingRate);
+  }
+
+  /** True for a plain (not subsampled) Gaussian release. */
+  public boolean isGaussian() {
+    return GAUSSIAN.equals(mechanism);
+  }
+
+  /** The release as the RDP accountant sees it (q = 1 for a plain Gaussian release). */
+  public RdpAccountant.SubsampledRelease subsampledRelease() {
+    return new RdpAccountant.SubsampledRelease(
+        samplingRate == null ? 1.0 : samplingRate, noiseStddev / sensitivity, steps);
+  }
+
   /** A Gaussian release stamped with the given instant. */
   public static LedgerEntry gaussian(
       String releaseId,
@@ -59,8 +116,11 @@ public record LedgerEntry(
         Objects.requireNonNull(time, "time").toString());
   }
 
-  /** The release as the accountant sees it. */
+  /** The release as the Gaussian-DP accountant sees it (plain Gaussian entries only). */
   public GaussianAccountant.GaussianRelease release() {
+    if (!isGaussian()) {
+      throw new IllegalStateException("release '" + releaseId + "' is " + mechanism + ", not a plain Gaussian release");
+    }
     return new GaussianAccountant.GaussianRelease(noiseStddev, sensitivity, steps);
   }
 

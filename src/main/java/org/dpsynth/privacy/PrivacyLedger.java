@@ -21,7 +21,8 @@ import java.util.Set;
 
 /**
  * The privacy budget ledger: an append-only JSON Lines file with one {@link LedgerEntry} per
- * noisy release, composed with {@link GaussianAccountant} (Gaussian DP, Dong–Roth–Su).
+ * noisy release, composed with {@link GaussianAccountant} (Gaussian DP, Dong–Roth–Su), or with
+ * {@link RdpAccountant} once the ledger holds Poisson-subsampled (DP-SGD) entries.
  *
  * <p>Protocol: append the entry <em>before</em> the noisy value is used or written anywhere.
  * {@link #append} returns only after the line is forced to disk, under an exclusive file lock,
@@ -40,7 +41,9 @@ public final class PrivacyLedger {
       new ObjectMapper()
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+          // A missing field binds to null/0 and LedgerEntry's constructor rejects it by name; this
+          // lets the optional samplingRate be absent from the (unchanged) plain Gaussian lines.
+          .disable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
@@ -139,20 +142,26 @@ public final class PrivacyLedger {
     return tornLines;
   }
 
-  /** ε at the given δ of everything in the ledger, composed as Gaussian DP. */
+  /**
+   * ε at the given δ of everything in the ledger: composed exactly as Gaussian DP when every entry
+   * is a plain Gaussian release (as before), otherwise (any "poisson-gaussian" entry) all entries
+   * are composed with {@link RdpAccountant}, which covers both kinds (a plain Gaussian is q = 1).
+   */
   public synchronized double totalEpsilon(double delta) {
-    return GaussianAccountant.epsilon(entries.stream().map(LedgerEntry::release).toList(), delta);
+    return compose(entries, delta);
   }
 
   /** ε at the given δ of the entries for one dataset. */
   public synchronized double totalEpsilon(String dataset, double delta) {
     Objects.requireNonNull(dataset, "dataset");
-    return GaussianAccountant.epsilon(
-        entries.stream()
-            .filter(e -> e.dataset().equals(dataset))
-            .map(LedgerEntry::release)
-            .toList(),
-        delta);
+    return compose(entries.stream().filter(e -> e.dataset().equals(dataset)).toList(), delta);
+  }
+
+  private static double compose(List<LedgerEntry> selected, double delta) {
+    if (selected.stream().allMatch(LedgerEntry::isGaussian)) {
+      return GaussianAccountant.epsilon(selected.stream().map(LedgerEntry::release).toList(), delta);
+    }
+    return RdpAccountant.epsilon(selected.stream().map(LedgerEntry::subsampledRelease).toList(), delta);
   }
 
   /** Parses bytes after {@link #consumed}; complete lines must parse, a torn tail is set aside. */
