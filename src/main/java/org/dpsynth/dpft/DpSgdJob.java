@@ -48,9 +48,32 @@ public final class DpSgdJob {
         .persist(StorageLevel.MEMORY_AND_DISK());
   }
 
-  /** Everything a step's executors need; the parameters are a copy taken before the update. */
-  record StepTask(FeedForwardLm.Shape shape, double[] params, PoissonSampling sampling, double q, int examplesPerUser,
-      GridGaussianMechanism mech) implements Serializable {}
+  /**
+   * Everything a step's executors need; the parameters are a copy taken before the update. A plain
+   * class (Kryo cannot build records); the shape travels as its five integers.
+   */
+  static final class StepTask implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int[] dims;
+    private final double[] params;
+    private final PoissonSampling sampling;
+    private final double q;
+    private final int examplesPerUser;
+    private final GridGaussianMechanism mech;
+
+    StepTask(FeedForwardLm.Shape s, double[] params, PoissonSampling sampling, double q, int examplesPerUser, GridGaussianMechanism mech) {
+      this.dims = new int[] {s.vocab(), s.context(), s.embed(), s.hidden(), s.codes()};
+      this.params = params;
+      this.sampling = sampling;
+      this.q = q;
+      this.examplesPerUser = examplesPerUser;
+      this.mech = mech;
+    }
+
+    FeedForwardLm model() {
+      return new FeedForwardLm(new FeedForwardLm.Shape(dims[0], dims[1], dims[2], dims[3], dims[4]), params);
+    }
+  }
 
   /** Σ over Poisson-sampled users of their clipped, quantised gradients (grid units). */
   public static long[] gradientSum(
@@ -110,9 +133,8 @@ public final class DpSgdJob {
     @Override
     public Iterator<long[]> call(Iterator<UserExamples> users) {
       StepTask t = task.value();
-      FeedForwardLm model = new FeedForwardLm(t.shape(), t.params());
       Iterable<UserExamples> it = () -> users;
-      return List.of(DpSgdStep.sum(model, it, t.sampling(), t.q(), t.examplesPerUser(), t.mech())).iterator();
+      return List.of(DpSgdStep.sum(t.model(), it, t.sampling, t.q, t.examplesPerUser, t.mech)).iterator();
     }
   }
 

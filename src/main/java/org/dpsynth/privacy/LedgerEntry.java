@@ -92,6 +92,7 @@ public record LedgerEntry(
   }
 
   /** True for a plain (not subsampled) Gaussian release. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isGaussian() {
     return GAUSSIAN.equals(mechanism);
   }
