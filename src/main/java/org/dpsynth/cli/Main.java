@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       EvaluateCommand.class,
       FewShotCommand.class,
       FewShotEvalCommand.class,
+      PretrainCommand.class,
+      DpftCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

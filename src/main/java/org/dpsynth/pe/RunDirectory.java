@@ -20,7 +20,7 @@ import java.nio.file.StandardOpenOption;
  * the old or the new content, never a torn file.
  */
 public final class RunDirectory {
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Path root;
 
@@ -95,11 +95,11 @@ public final class RunDirectory {
   }
 
   /** True when a Spark Parquet write to {@code dir} committed. */
-  static boolean complete(Path dir) {
+  public static boolean complete(Path dir) {
     return Files.isRegularFile(dir.resolve("_SUCCESS"));
   }
 
-  static JsonNode readJson(Path file) {
+  public static JsonNode readJson(Path file) {
     try {
       return JSON.readTree(file.toFile());
     } catch (IOException e) {
@@ -108,7 +108,7 @@ public final class RunDirectory {
   }
 
   /** Writes JSON atomically and durably. */
-  static void writeJson(Path file, Object value) {
+  public static void writeJson(Path file, Object value) {
     try {
       Files.createDirectories(file.getParent());
       Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");

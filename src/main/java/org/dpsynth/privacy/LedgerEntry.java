@@ -86,6 +86,11 @@ public record LedgerEntry(
         dataset, Objects.requireNonNull(time, "time").toString(), samplingRate);
   }
 
+  /** True for a plain (not subsampled) Gaussian release. */
+  public boolean isGaussian() {
+    return GAUSSIAN.equals(mechanism);
+  }
+
   /** True for a subsampled release, which Gaussian DP alone cannot compose. */
   public boolean subsampled() {
     return POISSON_GAUSSIAN.equals(mechanism);

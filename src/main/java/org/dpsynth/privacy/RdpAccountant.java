@@ -90,6 +90,42 @@ public final class RdpAccountant {
     return hi;
   }
 
+  /** {@code steps} releases, each of a sum over a Poisson(q) sample with noise multiplier z. */
+  public record SubsampledRelease(double q, double noiseMultiplier, long steps) {
+    public SubsampledRelease {
+      check(q, noiseMultiplier, steps);
+    }
+  }
+
+  /**
+   * ε at {@code delta} of a heterogeneous composition (RDP adds up order by order), minimised over
+   * integer orders; a plain Gaussian release is q = 1. An empty list is ε = 0.
+   */
+  public static double epsilon(java.util.List<SubsampledRelease> releases, double delta) {
+    if (!(delta > 0 && delta < 1)) {
+      throw new IllegalArgumentException("delta must be in (0, 1), got " + delta);
+    }
+    if (releases.isEmpty()) {
+      return 0;
+    }
+    // Merge equal (q, z) so a ledger with one entry per DP-SGD step costs one term per order.
+    java.util.Map<java.util.List<Double>, Long> merged = new java.util.LinkedHashMap<>();
+    for (SubsampledRelease r : releases) {
+      merged.merge(java.util.List.of(r.q(), r.noiseMultiplier()), r.steps(), Math::addExact);
+    }
+    double best = Double.POSITIVE_INFINITY;
+    double logDelta = Math.log(delta);
+    for (int alpha = 2; alpha <= MAX_ORDER; alpha++) {
+      double rdp = 0;
+      for (var e : merged.entrySet()) {
+        rdp += e.getValue() * rdpOfStep(e.getKey().get(0), e.getKey().get(1), alpha);
+      }
+      double eps = rdp + Math.log1p(-1.0 / alpha) - (logDelta + Math.log(alpha)) / (alpha - 1);
+      best = Math.min(best, eps);
+    }
+    return Math.max(0, best);
+  }
+
   private static void check(double q, double noiseMultiplier, long steps) {
     if (!(q > 0 && q <= 1)) {
       throw new IllegalArgumentException("sampling rate q must be in (0, 1], got " + q);

@@ -11,11 +11,11 @@ import java.util.Locale;
  * o'clock}) or inner hyphens ({@code well-known}); {@code ...} and {@code --} are single tokens;
  * every other non-space character is a token of its own.
  */
-final class WordTokenizer {
+public final class WordTokenizer {
   private WordTokenizer() {}
 
   /** Lower-cased tokens. */
-  static List<String> tokenize(String text) {
+  public static List<String> tokenize(String text) {
     return tokenize(text, true);
   }
 
@@ -96,7 +96,7 @@ final class WordTokenizer {
   }
 
   /** Joins tokens with English spacing and capitalisation (sentence starts and "I"). */
-  static String detokenize(List<String> tokens) {
+  public static String detokenize(List<String> tokens) {
     return detokenize(tokens, null);
   }
 

@@ -1,0 +1,41 @@
+package org.dpsynth.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.dpsynth.config.DpftConfig;
+import org.dpsynth.dpft.DpFineTuning;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dpft}: DP fine-tuning (user-level DP-SGD) of a small language model, then sampling. */
+@Command(
+    name = "dpft",
+    mixinStandardHelpOptions = true,
+    description = {
+      "DP fine-tuning then sampling (Yue et al. 2023): fine-tune the public pretrained language model",
+      "on the private corpus with user-level DP-SGD on Spark (Poisson-sampled users, per-user clipping,",
+      "secure discrete Gaussian noise, RDP accounting), then sample synthetic texts per label.",
+      "Re-running on the same --out directory resumes after the last checkpoint."
+    })
+public final class DpftCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "Job config (YAML or JSON). Without it the built-in defaults run.")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set dpft.steps=20 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: output.dir from the config).")
+  Path out;
+
+  @Override
+  public Integer call() {
+    DpftConfig cfg = DpftConfig.load(config, overrides);
+    Path runDir = out != null ? out : Path.of(cfg.output().dir());
+    SparkSession spark = SparkSessions.getOrCreate("dpsynth dpft");
+    new DpFineTuning(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
+    return 0;
+  }
+}

@@ -1,0 +1,52 @@
+package org.dpsynth.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.dpsynth.config.DpftConfig;
+import org.dpsynth.dpft.ModelFile;
+import org.dpsynth.dpft.Pretraining;
+import org.dpsynth.foundation.local.PublicCorpus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pretrain}: trains the fine-tuning job's language model on the PUBLIC corpus only. */
+@Command(
+    name = "pretrain",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Pretrain the small feed-forward language model of dpft on the public corpus (pretrain.corpus;",
+      "no private data) and write it to model.pretrained (or --out). dpft does this on first use."
+    })
+public final class PretrainCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "A dpft config (its pretrain and model sections are used).")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set pretrain.epochs=3 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Model file to write (default: model.pretrained).")
+  Path out;
+
+  @Option(names = "--force", description = "Retrain even if the model file exists.")
+  boolean force;
+
+  @Override
+  public Integer call() {
+    DpftConfig cfg = DpftConfig.load(config, overrides);
+    Path file = out != null ? out : Path.of(cfg.model().pretrained());
+    if (Files.isRegularFile(file) && !force) {
+      Pretraining.loadOrBuild(cfg.pretrain(), file, System.out);
+      System.out.println(file + " exists and matches the pretrain configuration (use --force to retrain)");
+      return 0;
+    }
+    long t0 = System.nanoTime();
+    ModelFile.Model m = Pretraining.train(cfg.pretrain(), PublicCorpus.readJsonl(Path.of(cfg.pretrain().corpus())), System.out);
+    ModelFile.writeModel(file, m);
+    System.out.printf("wrote %s: %,d parameters, vocabulary %d, %.0fs%n", file, m.shape().parameters(), m.vocabulary().size(),
+        (System.nanoTime() - t0) / 1e9);
+    return 0;
+  }
+}
