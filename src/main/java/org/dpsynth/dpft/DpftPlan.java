@@ -5,6 +5,7 @@ import java.util.List;
 import org.dpsynth.config.ConfigException;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.privacy.PldAccountant;
+import org.dpsynth.privacy.SubsampledGaussianAccountant;
 
 /**
  * The privacy plan of a fine-tuning run: the optional DP counts (user count for the expected batch
@@ -72,6 +73,6 @@ public record DpftPlan(
     if (rs.isEmpty()) {
       return 0.0;
     }
-    return PldAccountant.epsilon(rs, delta, PldAccountant.DEFAULT_GRID);
+    return SubsampledGaussianAccountant.epsilon(rs, delta);
   }
 }

@@ -86,7 +86,8 @@ public record LedgerEntry(
         dataset, Objects.requireNonNull(time, "time").toString(), samplingRate);
   }
 
-  /** True for a plain (not subsampled) Gaussian release. */
+  /** True for a plain (not subsampled) Gaussian release. Not a JSON property of the line. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isGaussian() {
     return GAUSSIAN.equals(mechanism);
   }

@@ -142,7 +142,8 @@ public final class PrivacyLedger {
 
   /**
    * ε at the given δ of everything in the ledger: composed exactly as Gaussian DP when every
-   * release is a plain Gaussian one, else with the {@link PldAccountant} (plain ones as q = 1).
+   * release is a plain Gaussian one, else with {@link SubsampledGaussianAccountant} (the smaller
+   * of the PLD and RDP bounds; plain releases as q = 1).
    */
   public synchronized double totalEpsilon(double delta) {
     return compose(entries, delta);
@@ -150,8 +151,8 @@ public final class PrivacyLedger {
 
   private static double compose(List<LedgerEntry> selected, double delta) {
     if (selected.stream().anyMatch(LedgerEntry::subsampled)) {
-      return PldAccountant.epsilon(
-          selected.stream().map(LedgerEntry::subsampledRelease).toList(), delta, PldAccountant.DEFAULT_GRID);
+      return SubsampledGaussianAccountant.epsilon(
+          selected.stream().map(LedgerEntry::subsampledRelease).toList(), delta);
     }
     return GaussianAccountant.epsilon(selected.stream().map(LedgerEntry::release).toList(), delta);
   }
