@@ -7,7 +7,8 @@
 #
 # Builds the project first (like submit/local.sh) when the jar is missing or older than the sources.
 # 'vote' needs the system BLAS (Debian: libopenblas0-pthread); it is installed when missing and we are root.
-# Environment: DPSYNTH_BENCH_MEMORY (JVM heap, default 6g), DPSYNTH_JAVA_OPTS (extra JVM options).
+# Environment: DPSYNTH_BENCH_MEMORY (JVM heap, default 6g), SPARK_MASTER (scale; default local[2]),
+# DPSYNTH_JAVA_OPTS (extra JVM options).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 what=${1:-}
@@ -15,7 +16,7 @@ what=${1:-}
 case "$what" in
   vote) main=org.dpsynth.bench.VoteKernelBenchmark ;;
   embed) main=org.dpsynth.bench.EmbeddingBenchmark ;;
-  scale) main=org.dpsynth.bench.VoteScalingBenchmark ;;
+  scale) main=org.dpsynth.pe.VoteScalingBenchmark ;;
   *) echo "usage: submit/bench.sh vote|embed|scale [args]" >&2; exit 2 ;;
 esac
 
@@ -40,11 +41,17 @@ if [ "$what" = vote ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0
 fi
 
 java_opts=$(sed -n 's:.*<extraJavaTestArgs>\(.*\)</extraJavaTestArgs>.*:\1:p' "$root/pom.xml")
+spark_props=()
+while read -r key value; do
+  case "$key" in ''|'#'*) continue ;; esac
+  spark_props+=("-D$key=$value")
+done < "$root/conf/spark-defaults.conf"
 cd "$root"
 # One BLAS thread: the kernel runs on one core per Spark task, so the baseline does too.
 export OPENBLAS_NUM_THREADS=1
 # shellcheck disable=SC2086
 exec java $java_opts ${DPSYNTH_JAVA_OPTS:-} -Xmx"${DPSYNTH_BENCH_MEMORY:-6g}" \
+  -Dspark.master="${SPARK_MASTER:-local[2]}" "${spark_props[@]}" \
   -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
   -cp "$jar:$(cat "$root/target/classpath.txt")" "$main" "$@"
