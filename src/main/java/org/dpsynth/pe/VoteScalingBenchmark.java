@@ -28,7 +28,8 @@ import org.dpsynth.privacy.GridGaussianMechanism;
  *
  * <p>Benchmark, not a test: a public-data generator, nothing private. Usage: {@code
  * VoteScalingBenchmark [--private 10000,100000,1000000] [--synthetic 1000,10000] [--dim 384]
- * [--k 1] [--labels 8]}; the master comes from {@code -Dspark.master} (submit/bench.sh: local[2]).
+ * [--k 1] [--labels 8] [--no-gen-pass]} (the last skips the "gen" pass, halving the time of big
+ * cells); the master comes from {@code -Dspark.master} (submit/bench.sh: local[2]).
  */
 public final class VoteScalingBenchmark {
   static final StructType RECORD = new StructType()
@@ -47,6 +48,7 @@ public final class VoteScalingBenchmark {
     int dim = 384;
     int k = 1;
     int labels = 8;
+    boolean genPass = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--private" -> privateSizes = java.util.Arrays.stream(args[++i].split(",")).mapToLong(Long::parseLong).toArray();
@@ -54,6 +56,7 @@ public final class VoteScalingBenchmark {
         case "--dim" -> dim = Integer.parseInt(args[++i]);
         case "--k" -> k = Integer.parseInt(args[++i]);
         case "--labels" -> labels = Integer.parseInt(args[++i]);
+        case "--no-gen-pass" -> genPass = false;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
             + "; usage: [--private N,N,..] [--synthetic M,M,..] [--dim D] [--k K] [--labels L]");
       }
@@ -71,6 +74,7 @@ public final class VoteScalingBenchmark {
         "vote s", "ns/pair", "private/s", "driver heap MB");
 
     List<double[]> cells = new ArrayList<>();
+    warmUp(spark, dim, labels, k);
     for (int m : syntheticSizes) {
       float[][] synth = new float[m][];
       int[] synthLabels = new int[m];
@@ -86,8 +90,8 @@ public final class VoteScalingBenchmark {
         Dataset<Row> perUser = spark.range(0, n, 1, parts)
             .mapPartitions(new RandomUsers(dim, labels, 20240601L), org.apache.spark.sql.Encoders.row(PER_USER));
         long t0 = System.nanoTime();
-        double check = perUser.javaRDD().mapPartitions(new TouchVectors()).reduce(Double::sum);
-        double gen = (System.nanoTime() - t0) / 1e9;
+        double check = genPass ? perUser.javaRDD().mapPartitions(new TouchVectors()).reduce(Double::sum) : 0;
+        double gen = genPass ? (System.nanoTime() - t0) / 1e9 : Double.NaN;
         long t1 = System.nanoTime();
         long[] hist = VoteJob.histogram(perUser, index, k, NearestNeighbourKernel.Distance.COSINE, grid);
         double total = (System.nanoTime() - t1) / 1e9;
@@ -101,10 +105,10 @@ public final class VoteScalingBenchmark {
         hist = null;
         System.gc();
         long heap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20;
-        double vote = Math.max(0, total - gen);
+        double vote = genPass ? Math.max(0, total - gen) : Double.NaN;
         // Each private row is compared with the M/labels samples of its own label.
         double pairs = (double) n * m / labels;
-        cells.add(new double[] {n, m, vote, pairs});
+        cells.add(new double[] {n, m, vote, pairs, total});
         System.out.printf(Locale.ROOT, "%9d %7d %6d %9.2f %9.2f %9.2f %12.2f %12.0f %14d%n", n, m, parts, gen, total, vote,
             vote * 1e9 / pairs, n / total, heap);
       }
@@ -130,8 +134,8 @@ public final class VoteScalingBenchmark {
       }
       if (first != null && last != first) {
         // 1.0 = perfectly linear in N: the time per private row is the same at the largest N as at 100k.
-        System.out.printf(Locale.ROOT, "scale_vote_time_per_row_ratio_M%d_N%dvsN%d=%.2f%n", m, (long) last[0], (long) first[0],
-            (last[2] / last[0]) / (first[2] / first[0]));
+        System.out.printf(Locale.ROOT, "scale_stage_time_per_row_ratio_M%d_N%dvsN%d=%.2f%n", m, (long) last[0], (long) first[0],
+            (last[4] / last[0]) / (first[4] / first[0]));
       }
     }
     for (long n : privateSizes) {
@@ -149,6 +153,22 @@ public final class VoteScalingBenchmark {
       }
     }
     spark.stop();
+  }
+
+  /** An untimed small vote first, so JIT and Spark start-up are not charged to the first cell. */
+  private static void warmUp(SparkSession spark, int dim, int labels, int k) {
+    float[][] synth = new float[256][];
+    int[] synthLabels = new int[256];
+    SplittableRandom rng = new SplittableRandom(1);
+    for (int j = 0; j < synth.length; j++) {
+      synth[j] = unit(rng, dim);
+      synthLabels[j] = j % labels;
+    }
+    Dataset<Row> perUser = spark.range(0, 20_000, 1, 2)
+        .mapPartitions(new RandomUsers(dim, labels, 1L), Encoders.row(PER_USER));
+    perUser.javaRDD().mapPartitions(new TouchVectors()).reduce(Double::sum);
+    VoteJob.histogram(perUser, SyntheticIndex.build(synth, synthLabels, labels), k,
+        NearestNeighbourKernel.Distance.COSINE, new GridGaussianMechanism(1.0, synth.length));
   }
 
   static String loadAverage() {
@@ -204,8 +224,9 @@ public final class VoteScalingBenchmark {
           for (int i = 0; i < dim; i++) {
             boxed[i] = v[i];
           }
-          Row record = RowFactory.create(rng.nextLong(), (int) (id % labels), boxed);
-          return RowFactory.create("u" + id, new Row[] {record});
+          Row record = RowFactory.create(rng.nextLong(), (int) (id % labels),
+              scala.jdk.javaapi.CollectionConverters.asScala(java.util.Arrays.asList(boxed)));
+          return RowFactory.create("u" + id, scala.jdk.javaapi.CollectionConverters.asScala(List.of(record)));
         }
       };
     }
@@ -217,11 +238,8 @@ public final class VoteScalingBenchmark {
     public Iterator<Double> call(Iterator<Row> users) {
       double s = 0;
       while (users.hasNext()) {
-        for (Row r : users.next().<Row>getList(1)) {
-          List<Float> v = r.getList(2);
-          for (int j = 0; j < v.size(); j++) {
-            s += v.get(j);
-          }
+        for (float[] v : VoteJob.UserRecords.of(users.next()).vectors()) {
+          s += v[0];
         }
       }
       return List.of(s).iterator();
