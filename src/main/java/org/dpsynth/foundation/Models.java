@@ -26,7 +26,7 @@ public final class Models {
    */
   public static Embedder embedder(JobConfig.Embedder cfg, String cacheDir) {
     return EMBEDDERS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
-      case "minilm" -> MiniLmEmbedder.shared(cfg.threads()).withBatchSize(cfg.batchSize());
+      case "minilm" -> MiniLmEmbedder.shared(cfg.threads(), cfg.quantized()).withBatchSize(cfg.batchSize());
       case "openai" -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
           cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).batchSize(cfg.batchSize()).build());
       default -> throw new IllegalArgumentException("embedder.type: expected minilm or openai, got " + cfg.type());

@@ -1,12 +1,22 @@
 package org.dpsynth.pe;
 
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
- * Top-k nearest synthetic samples for a block of private embeddings: blocked dot products and a
- * running top-k per query row. Plain Java so it can be tested and benchmarked without Spark.
+ * Top-k nearest synthetic samples for a block of private embeddings: a register-blocked
+ * matrix-product micro-kernel (GotoBLAS/BLIS layout: samples packed as k-major panels of
+ * {@link #NR} columns, queries as k-major panels of {@link #MR} rows, {@code MR × NR} accumulators
+ * held in vector registers through the JDK Vector API) and a running top-k per query row. Plain
+ * Java so it can be tested and benchmarked without Spark.
  *
- * <p>Every (query, sample) score is accumulated in the same order whatever the blocking, and ties
- * go to the lower sample index, so the result depends only on the inputs: votes are the same on
- * any partitioning and on a retried task.
+ * <p>Determinism: every (query, sample) score is one fused multiply-add chain over the dimensions
+ * in index order, {@code d = fma(x[i], y[i], d)} for i = 0..dim-1, whatever the block, lane or
+ * padding position (an FMA is exactly rounded, so a vector lane and {@link Math#fma} agree), and
+ * ties go to the lower sample index. The result depends only on the inputs: votes are the same on
+ * any partitioning, batch composition and retried task, and on any vector width.
  */
 public final class NearestNeighbourKernel {
   /** How similarity is scored; both assume nothing about norms. */
@@ -25,10 +35,59 @@ public final class NearestNeighbourKernel {
     }
   }
 
-  private static final int QUERY_BLOCK = 4;
-  private static final int SAMPLE_BLOCK = 256;
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+  private static final int LANES = SPECIES.length();
+  /** Query rows per micro-kernel call. */
+  static final int MR = 6;
+  /** Sample columns per micro-kernel call: two vectors. */
+  static final int NR = 2 * LANES;
 
   private NearestNeighbourKernel() {}
+
+  /**
+   * Samples packed for {@link #topK(float[], int, PackedSamples, int, Distance, int[])}: panel p
+   * holds samples p·NR .. p·NR+NR-1 as {@code dim} consecutive groups of NR floats (zero padded).
+   * Immutable; pack once, use from any thread.
+   */
+  public static final class PackedSamples {
+    final float[] panels;
+    final float[] sqNorms;
+    final int ns;
+    final int dim;
+
+    private PackedSamples(float[] panels, float[] sqNorms, int ns, int dim) {
+      this.panels = panels;
+      this.sqNorms = sqNorms;
+      this.ns = ns;
+      this.dim = dim;
+    }
+
+    public int size() {
+      return ns;
+    }
+  }
+
+  /**
+   * Packs {@code ns} row-major sample rows of width {@code dim}.
+   *
+   * @param sampleSqNorms squared norms of the samples (read for L2 only; may be null for COSINE)
+   */
+  public static PackedSamples pack(float[] samples, float[] sampleSqNorms, int ns, int dim) {
+    int panels = (ns + NR - 1) / NR;
+    float[] p = new float[panels * NR * dim];
+    for (int s = 0; s < ns; s++) {
+      int base = (s / NR) * NR * dim + (s % NR);
+      int src = s * dim;
+      for (int i = 0; i < dim; i++) {
+        p[base + i * NR] = samples[src + i];
+      }
+    }
+    float[] sq = new float[panels * NR];
+    if (sampleSqNorms != null) {
+      System.arraycopy(sampleSqNorms, 0, sq, 0, ns);
+    }
+    return new PackedSamples(p, sq, ns, dim);
+  }
 
   /**
    * For each of {@code nq} query rows (row-major in {@code queries}, {@code dim} wide) finds the
@@ -40,31 +99,76 @@ public final class NearestNeighbourKernel {
   public static void topK(
       float[] queries, int nq, float[] samples, float[] sampleSqNorms, int ns, int dim, int k,
       Distance distance, int[] out) {
-    float[] bestScore = new float[nq * k];
-    java.util.Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
-    java.util.Arrays.fill(out, 0, nq * k, -1);
-    float[] scores = new float[QUERY_BLOCK * SAMPLE_BLOCK];
+    topK(queries, nq, pack(samples, sampleSqNorms, ns, dim), k, distance, out);
+  }
+
+  /** As {@link #topK(float[], int, float[], float[], int, int, int, Distance, int[])}, on packed samples. */
+  public static void topK(float[] queries, int nq, PackedSamples packed, int k, Distance distance, int[] out) {
+    int dim = packed.dim;
+    int ns = packed.ns;
+    float[] best = new float[nq * k];
+    Arrays.fill(best, Float.NEGATIVE_INFINITY);
+    Arrays.fill(out, 0, nq * k, -1);
+    if (nq == 0 || ns == 0 || k == 0) {
+      return;
+    }
     boolean l2 = distance == Distance.L2;
-    for (int s0 = 0; s0 < ns; s0 += SAMPLE_BLOCK) {
-      int s1 = Math.min(ns, s0 + SAMPLE_BLOCK);
-      int sw = s1 - s0;
-      for (int q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
-        int q1 = Math.min(nq, q0 + QUERY_BLOCK);
-        dotBlock(queries, q0, q1, samples, s0, s1, dim, scores, sw);
-        for (int q = q0; q < q1; q++) {
-          int row = (q - q0) * sw;
-          int base = q * k;
-          for (int j = 0; j < sw; j++) {
-            int s = s0 + j;
-            // For L2, ||x - s||^2 = ||x||^2 - 2 x.s + ||s||^2; ||x||^2 is the same for every s.
-            float score = l2 ? 2f * scores[row + j] - sampleSqNorms[s] : scores[row + j];
-            if (score > bestScore[base + k - 1]) {
-              insert(bestScore, out, base, k, score, s);
+    // Query panels: MR rows interleaved per dimension, zero padded (padding rows are never read back).
+    int qPanels = (nq + MR - 1) / MR;
+    float[] a = new float[qPanels * MR * dim];
+    for (int q = 0; q < nq; q++) {
+      int base = (q / MR) * MR * dim + (q % MR);
+      int src = q * dim;
+      for (int i = 0; i < dim; i++) {
+        a[base + i * MR] = queries[src + i];
+      }
+    }
+    float[] tile = new float[MR * NR];
+    int sPanels = (ns + NR - 1) / NR;
+    // Query blocks small enough that their panels stay in L2 while every sample panel (L1) passes.
+    int qBlockPanels = Math.max(1, (128 * 1024) / (MR * dim * Float.BYTES));
+    for (int qb = 0; qb < qPanels; qb += qBlockPanels) {
+      int qbEnd = Math.min(qPanels, qb + qBlockPanels);
+      for (int sp = 0; sp < sPanels; sp++) {
+        int s0 = sp * NR;
+        int sw = Math.min(NR, ns - s0);
+        for (int qp = qb; qp < qbEnd; qp++) {
+          microKernel(a, qp * MR * dim, packed.panels, sp * NR * dim, dim, tile);
+          int q0 = qp * MR;
+          int rows = Math.min(MR, nq - q0);
+          for (int r = 0; r < rows; r++) {
+            int base = (q0 + r) * k;
+            int t = r * NR;
+            if (l2) {
+              // ||x - s||^2 = ||x||^2 - 2 x.s + ||s||^2; ||x||^2 is the same for every s.
+              for (int j = 0; j < sw; j++) {
+                float score = 2f * tile[t + j] - packed.sqNorms[s0 + j];
+                if (score > best[base + k - 1]) {
+                  insert(best, out, base, k, score, s0 + j);
+                }
+              }
+            } else {
+              float floor = best[base + k - 1];
+              if (!anyAbove(tile, t, floor)) {
+                continue;
+              }
+              for (int j = 0; j < sw; j++) {
+                float score = tile[t + j];
+                if (score > best[base + k - 1]) {
+                  insert(best, out, base, k, score, s0 + j);
+                }
+              }
             }
           }
         }
       }
     }
+  }
+
+  /** Whether any of the NR scores at {@code tile[t..]} beats {@code floor} (padding columns are 0 and only filter). */
+  private static boolean anyAbove(float[] tile, int t, float floor) {
+    FloatVector m = FloatVector.fromArray(SPECIES, tile, t).max(FloatVector.fromArray(SPECIES, tile, t + LANES));
+    return m.compare(VectorOperators.GT, floor).anyTrue();
   }
 
   /** Inserts (score, index) into the sorted top-k of one row; strict comparison keeps lower index on ties. */
@@ -79,47 +183,67 @@ public final class NearestNeighbourKernel {
     idx[pos] = index;
   }
 
-  /** scores[(q - q0) * sw + (s - s0)] = queries[q] . samples[s], four queries at a time. */
-  private static void dotBlock(
-      float[] x, int q0, int q1, float[] y, int s0, int s1, int dim, float[] scores, int sw) {
-    int nqb = q1 - q0;
-    if (nqb == QUERY_BLOCK) {
-      int a0 = q0 * dim;
-      int a1 = a0 + dim;
-      int a2 = a1 + dim;
-      int a3 = a2 + dim;
-      for (int s = s0; s < s1; s++) {
-        int b = s * dim;
-        float d0 = 0f;
-        float d1 = 0f;
-        float d2 = 0f;
-        float d3 = 0f;
-        for (int i = 0; i < dim; i++) {
-          float yi = y[b + i];
-          d0 += x[a0 + i] * yi;
-          d1 += x[a1 + i] * yi;
-          d2 += x[a2 + i] * yi;
-          d3 += x[a3 + i] * yi;
-        }
-        int j = s - s0;
-        scores[j] = d0;
-        scores[sw + j] = d1;
-        scores[2 * sw + j] = d2;
-        scores[3 * sw + j] = d3;
-      }
-    } else {
-      for (int q = q0; q < q1; q++) {
-        int a = q * dim;
-        int row = (q - q0) * sw;
-        for (int s = s0; s < s1; s++) {
-          int b = s * dim;
-          float d = 0f;
-          for (int i = 0; i < dim; i++) {
-            d += x[a + i] * y[b + i];
-          }
-          scores[row + s - s0] = d;
-        }
-      }
+  /**
+   * tile[r·NR + j] = Σ_i a[aOff + i·MR + r] · b[bOff + i·NR + j] as one FMA chain in i order: the
+   * MR × NR dot products of one query panel and one sample panel, in 12 vector accumulators.
+   */
+  private static void microKernel(float[] a, int aOff, float[] b, int bOff, int dim, float[] tile) {
+    FloatVector c00 = FloatVector.zero(SPECIES);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    int ai = aOff;
+    int bi = bOff;
+    for (int i = 0; i < dim; i++, ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + LANES);
+      FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(SPECIES, a[ai + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(SPECIES, a[ai + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
     }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, LANES);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + LANES);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + LANES);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + LANES);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + LANES);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + LANES);
+  }
+
+  /** The score definition spelled out for one pair (tests and the reference path use it). */
+  static float dot(float[] x, int xOff, float[] y, int yOff, int dim) {
+    float d = 0f;
+    for (int i = 0; i < dim; i++) {
+      d = Math.fma(x[xOff + i], y[yOff + i], d);
+    }
+    return d;
   }
 }

@@ -14,6 +14,8 @@ public final class SyntheticIndex implements Serializable {
   private final int[][] idsByLabel;
   private final float[][] matrixByLabel;
   private final float[][] sqNormsByLabel;
+  /** Kernel layout of each label's matrix, built on first use in each JVM (not serialised). */
+  private transient volatile NearestNeighbourKernel.PackedSamples[] packedByLabel;
 
   private SyntheticIndex(int size, int dim, int[][] ids, float[][] matrix, float[][] sqNorms) {
     this.size = size;
@@ -93,5 +95,23 @@ public final class SyntheticIndex implements Serializable {
 
   float[] sqNorms(int l) {
     return sqNormsByLabel[l];
+  }
+
+  /** Label {@code l}'s samples packed for {@link NearestNeighbourKernel}, packed once per JVM. */
+  NearestNeighbourKernel.PackedSamples packed(int l) {
+    NearestNeighbourKernel.PackedSamples[] p = packedByLabel;
+    if (p == null) {
+      synchronized (this) {
+        p = packedByLabel;
+        if (p == null) {
+          p = new NearestNeighbourKernel.PackedSamples[idsByLabel.length];
+          for (int i = 0; i < p.length; i++) {
+            p[i] = NearestNeighbourKernel.pack(matrixByLabel[i], sqNormsByLabel[i], idsByLabel[i].length, dim);
+          }
+          packedByLabel = p;
+        }
+      }
+    }
+    return p[l];
   }
 }

@@ -109,8 +109,7 @@ public final class VoteAccumulator {
         }
       }
       int[] out = new int[count * k];
-      int ns = index.countOf(l);
-      NearestNeighbourKernel.topK(block, count, index.matrix(l), index.sqNorms(l), ns, dim, k, distance, out);
+      NearestNeighbourKernel.topK(block, count, index.packed(l), k, distance, out);
       for (int i = 0; i < count; i++) {
         int[] dst = votes[owner[i]];
         for (int j = 0; j < k; j++) {

@@ -53,25 +53,32 @@ final class VoteJob {
     public Iterator<long[]> call(Iterator<Row> users) {
       VoteAccumulator acc = new VoteAccumulator(index.value(), k, distance, grid, 2048);
       while (users.hasNext()) {
-        Row u = users.next();
-        List<Row> records = new ArrayList<>(u.<Row>getList(1));
-        // A user's records in seeded-hash order: the same on every partitioning.
-        records.sort((a, b) -> Long.compare(a.getLong(0), b.getLong(0)));
-        int[] labels = new int[records.size()];
-        float[][] vectors = new float[records.size()][];
-        for (int i = 0; i < records.size(); i++) {
-          Row r = records.get(i);
-          labels[i] = r.getInt(1);
-          List<Float> v = r.getList(2);
-          float[] f = new float[v.size()];
-          for (int j = 0; j < f.length; j++) {
-            f[j] = v.get(j);
-          }
-          vectors[i] = f;
-        }
-        acc.addUser(labels, vectors);
+        UserRecords u = UserRecords.of(users.next());
+        acc.addUser(u.labels(), u.vectors());
       }
       return List.of(acc.finish()).iterator();
+    }
+  }
+
+  /** One per-user row as the kernel wants it: labels and float vectors, records in seeded-hash order. */
+  record UserRecords(int[] labels, float[][] vectors) {
+    static UserRecords of(Row u) {
+      List<Row> records = new ArrayList<>(u.<Row>getList(1));
+      // A user's records in seeded-hash order: the same on every partitioning.
+      records.sort((a, b) -> Long.compare(a.getLong(0), b.getLong(0)));
+      int[] labels = new int[records.size()];
+      float[][] vectors = new float[records.size()][];
+      for (int i = 0; i < records.size(); i++) {
+        Row r = records.get(i);
+        labels[i] = r.getInt(1);
+        List<Float> v = r.getList(2);
+        float[] f = new float[v.size()];
+        for (int j = 0; j < f.length; j++) {
+          f[j] = v.get(j);
+        }
+        vectors[i] = f;
+      }
+      return new UserRecords(labels, vectors);
     }
   }
 }

@@ -265,4 +265,57 @@ class MiniLmEmbedderTest {
     assertThrows(IllegalArgumentException.class, () -> embedder.withBatchSize(0));
     assertFalse(embedder.batchSize() == 0);
   }
+
+  /**
+   * embedder.quantized: how close the int8 model's vectors are to the fp32 model's on the held-out
+   * sample texts plus the tricky texts. Measured: mean cosine 0.990 on sample texts, 0.986 on the
+   * tricky ones, lowest 0.968, nearest neighbour agreement 84% — so it does NOT keep cosine ≥ 0.99 on every text, which is why it
+   * is off by default. The bounds below pin that quality (a broken or wrong model scores far below).
+   */
+  @Test
+  void quantizedModelKeepsTheFp32Vectors() throws Exception {
+    List<String> texts = new ArrayList<>(mixedTexts());
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("data-samples/fortunes-heldout.jsonl"))) {
+      if (!line.isBlank() && texts.size() < 160) {
+        texts.add(json.readTree(line).get("text").asText());
+      }
+    }
+    MiniLmEmbedder q = MiniLmEmbedder.shared(1, true);
+    assertTrue(q.quantized());
+    assertFalse(embedder.quantized());
+    float[][] exact = embedder.embed(texts).vectors();
+    float[][] quant = q.embed(texts).vectors();
+    double worst = 1;
+    double mean = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      assertEquals(1.0, norm(quant[i]), 1e-5, "unit norm, text " + i);
+      double c = cosine(exact[i], quant[i]);
+      worst = Math.min(worst, c);
+      mean += c / texts.size();
+    }
+    assertTrue(mean >= 0.985, "mean cosine(quantized, fp32) over " + texts.size() + " texts: " + mean);
+    assertTrue(worst >= 0.95, "lowest cosine(quantized, fp32) over " + texts.size() + " texts: " + worst);
+    // Nearest neighbour of each text among the others: measured 134 of 160 agree (84%).
+    int agree = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      agree += nearest(exact, i) == nearest(quant, i) ? 1 : 0;
+    }
+    assertTrue(agree >= 0.75 * texts.size(), "nearest neighbour agrees for " + agree + " of " + texts.size());
+    System.out.printf("quantized MiniLM: cosine to fp32 mean %.4f, min %.4f over %d texts; nearest neighbour agrees %d/%d%n",
+        mean, worst, texts.size(), agree, texts.size());
+  }
+
+  private static int nearest(float[][] v, int i) {
+    int best = -1;
+    double bestCos = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < v.length; j++) {
+      double c = j == i ? Double.NEGATIVE_INFINITY : cosine(v[i], v[j]);
+      if (c > bestCos) {
+        bestCos = c;
+        best = j;
+      }
+    }
+    return best;
+  }
 }

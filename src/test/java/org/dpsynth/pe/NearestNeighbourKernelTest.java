@@ -83,6 +83,73 @@ class NearestNeighbourKernelTest {
     }
   }
 
+  /**
+   * The kernel's scores are exactly the scalar FMA chain of {@link NearestNeighbourKernel#dot}, so
+   * its top-k equals a plain scalar top-k bit for bit, and a query's answer does not depend on which
+   * other queries share its batch or where it sits in the batch (padding, panel and block position).
+   */
+  @ParameterizedTest
+  @CsvSource({"COSINE,5,200,1337,384", "L2,3,61,77,33", "COSINE,1,13,5,7", "L2,10,300,2100,384"})
+  void exactlyTheScalarFmaChainWhateverTheBatchComposition(NearestNeighbourKernel.Distance d, int k, int nq, int ns,
+      int dim) {
+    SplittableRandom rng = new SplittableRandom(ns * 7919L + nq);
+    float[] q = randomUnitRows(rng, nq, dim);
+    float[] s = randomRows(rng, ns, dim, d == NearestNeighbourKernel.Distance.L2);
+    // Duplicate some samples so exact ties occur and must go to the lower index.
+    for (int j = 1; j < ns; j += 11) {
+      System.arraycopy(s, (j - 1) * dim, s, j * dim, dim);
+    }
+    float[] sq = new float[ns];
+    for (int j = 0; j < ns; j++) {
+      sq[j] = NearestNeighbourKernel.dot(s, j * dim, s, j * dim, dim);
+    }
+    int[] all = new int[nq * k];
+    NearestNeighbourKernel.topK(q, nq, s, sq, ns, dim, k, d, all);
+    for (int r = 0; r < nq; r++) {
+      float[] score = new float[ns];
+      for (int j = 0; j < ns; j++) {
+        float dot = NearestNeighbourKernel.dot(q, r * dim, s, j * dim, dim);
+        score[j] = d == NearestNeighbourKernel.Distance.COSINE ? dot : 2f * dot - sq[j];
+      }
+      Integer[] order = new Integer[ns];
+      for (int j = 0; j < ns; j++) {
+        order[j] = j;
+      }
+      // Stable sort: equal scores keep ascending index.
+      Arrays.sort(order, (a, b) -> Float.compare(score[b], score[a]));
+      for (int i = 0; i < k; i++) {
+        assertEquals(i < ns ? order[i] : -1, all[r * k + i], "row " + r + " rank " + i);
+      }
+    }
+    // Random sub-batches in shuffled order: each query's answer is unchanged.
+    NearestNeighbourKernel.PackedSamples packed = NearestNeighbourKernel.pack(s, sq, ns, dim);
+    int[] perm = new int[nq];
+    for (int i = 0; i < nq; i++) {
+      perm[i] = i;
+    }
+    for (int i = nq - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    for (int from = 0; from < nq; ) {
+      int len = Math.min(nq - from, 1 + rng.nextInt(17));
+      float[] sub = new float[len * dim];
+      for (int i = 0; i < len; i++) {
+        System.arraycopy(q, perm[from + i] * dim, sub, i * dim, dim);
+      }
+      int[] got = new int[len * k];
+      NearestNeighbourKernel.topK(sub, len, packed, k, d, got);
+      for (int i = 0; i < len; i++) {
+        int row = perm[from + i];
+        assertArrayEquals(Arrays.copyOfRange(all, row * k, row * k + k), Arrays.copyOfRange(got, i * k, i * k + k),
+            "query " + row + " in a batch of " + len);
+      }
+      from += len;
+    }
+  }
+
   static float[] randomUnitRows(SplittableRandom rng, int n, int dim) {
     float[] x = randomRows(rng, n, dim, false);
     for (int r = 0; r < n; r++) {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmarks that print a table and, last, the ratios they claim (name=value lines).
+#
+#   submit/bench.sh vote  [args]   vote kernel GFLOP/s vs native OpenBLAS sgemm  -> vote_kernel_vs_sgemm
+#   submit/bench.sh embed [args]   MiniLM texts/s vs langchain4j embedAll         -> embed_speedup_vs_default
+#   submit/bench.sh scale [args]   one PE vote stage on local[2], 10k..1M private x 1k..10k synthetic
+#
+# Builds the project first (like submit/local.sh) when the jar is missing or older than the sources.
+# 'vote' needs the system BLAS (Debian: libopenblas0-pthread); it is installed when missing and we are root.
+# Environment: DPSYNTH_BENCH_MEMORY (JVM heap, default 6g), SPARK_MASTER (scale; default local[2]),
+# DPSYNTH_JAVA_OPTS (extra JVM options).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+what=${1:-}
+[ $# -gt 0 ] && shift
+case "$what" in
+  vote) main=org.dpsynth.bench.VoteKernelBenchmark ;;
+  embed) main=org.dpsynth.bench.EmbeddingBenchmark ;;
+  scale) main=org.dpsynth.pe.VoteScalingBenchmark ;;
+  *) echo "usage: submit/bench.sh vote|embed|scale [args]" >&2; exit 2 ;;
+esac
+
+jar=$(ls "$root"/target/dpsynth-*.jar 2>/dev/null | grep -v original | head -n 1 || true)
+stale() {
+  [ -z "$jar" ] || [ ! -f "$root/target/classpath.txt" ] && return 0
+  [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]
+}
+if stale; then
+  echo "submit/bench.sh: building dpsynth (mvn package)..." >&2
+  (cd "$root" && mvn -q -B -DskipTests package) >&2
+  jar=$(ls "$root"/target/dpsynth-*.jar | grep -v original | head -n 1)
+fi
+
+if [ "$what" = vote ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "submit/bench.sh: installing OpenBLAS (libopenblas0-pthread)..." >&2
+    (apt-get install -y -qq libopenblas0-pthread || { apt-get update -qq && apt-get install -y -qq libopenblas0-pthread; }) >&2
+  else
+    echo "submit/bench.sh: OpenBLAS not found; install libopenblas0-pthread (Debian) for the sgemm baseline" >&2
+  fi
+fi
+
+java_opts=$(sed -n 's:.*<extraJavaTestArgs>\(.*\)</extraJavaTestArgs>.*:\1:p' "$root/pom.xml")
+spark_props=()
+while read -r key value; do
+  case "$key" in ''|'#'*) continue ;; esac
+  spark_props+=("-D$key=$value")
+done < "$root/conf/spark-defaults.conf"
+cd "$root"
+# One BLAS thread: the kernel runs on one core per Spark task, so the baseline does too.
+export OPENBLAS_NUM_THREADS=1
+# shellcheck disable=SC2086
+exec java $java_opts ${DPSYNTH_JAVA_OPTS:-} -Xmx"${DPSYNTH_BENCH_MEMORY:-6g}" \
+  -Dspark.master="${SPARK_MASTER:-local[2]}" "${spark_props[@]}" \
+  -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
+  -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+  -cp "$jar:$(cat "$root/target/classpath.txt")" "$main" "$@"
