@@ -25,13 +25,13 @@ import org.junit.jupiter.api.Test;
  * Gaussian's (ε, δ) curve is attained by a threshold test, so a correct mechanism audited with
  * enough samples has thresholds where a 95% Clopper–Pearson bound exceeds the claimed ε with
  * probability up to 2.5% (computed with {@link ThresholdAudit#probabilityBoundExceeds}: about
- * 1.5e-3 at 100,000 samples, maximised near t = 3.3σ). A bound at confidence 1 − 1e-6 exceeds the
+ * 1e-3 at 100,000 samples, maximised near t = 3.3σ). A bound at confidence 1 − 1e-6 exceeds the
  * true ε of the chosen test with probability ≤ 1e-6 (the threshold is picked on the first half
  * of the samples and the bound is computed on the other half), and the true ε of any test is ≤ the
  * claimed ε, so the correct mechanism fails with probability ≤ 1e-6.
  *
  * <p>Why the broken mechanisms are caught: with σ halved (μ = 1) the bound at confidence 1 − 1e-6
- * from 100,000 evaluation samples exceeds the claimed ε with probability ≥ 1 − 1e-6 for any
+ * from 150,000 evaluation samples exceeds the claimed ε with probability ≥ 1 − 1e-6 for any
  * threshold in [2.7σ, 3.3σ] above D's mean (computed in {@link #theSizingHolds}); the calibration half's best
  * threshold lies there because outside it the calibration bound is lower by more than its own
  * sampling error. With the clip 50× larger the heavy user shifts the output by 50·C = 25σ: the
@@ -42,7 +42,7 @@ class PeReleaseAuditTest {
   private static final double C = 1.0;
   private static final double Z = 2.0;
   private static final double DELTA = 1e-5;
-  private static final int TRIALS = 200_000; // per dataset; half calibrate the threshold, half evaluate
+  private static final int TRIALS = 300_000; // per dataset; half calibrate the threshold, half evaluate
   private static final double STRICT = 1 - 1e-6;
   private static final int DIM = 4;
 
@@ -149,7 +149,7 @@ class PeReleaseAuditTest {
   void theSizingHolds() {
     // Probability that the halved-noise audit misses, for a threshold t·σ fixed in advance.
     org.apache.commons.math3.distribution.NormalDistribution n = new org.apache.commons.math3.distribution.NormalDistribution(null, 0, 1);
-    for (double t = 2.7; t <= 3.3; t += 0.05) {
+    for (double t = 2.7; t <= 3.3; t += 0.01) {
       double pB = 1 - n.cumulativeProbability(t);
       double pA = 1 - n.cumulativeProbability(t - 2 / Z); // shift C over noise σ/2 = Z·C/2
       double hit = ThresholdAudit.probabilityBoundExceeds(pA, pB, TRIALS / 2, DELTA, claimedEpsilon(), STRICT);
