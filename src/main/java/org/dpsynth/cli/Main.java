@@ -65,7 +65,8 @@ public final class Main implements Runnable {
       Throwable t = ex;
       if (t instanceof org.dpsynth.config.ConfigException
           || t instanceof IllegalArgumentException
-          || t instanceof org.dpsynth.data.InputException) {
+          || t instanceof org.dpsynth.data.InputException
+          || t instanceof org.dpsynth.privacy.PrivacyBudget.ExceededException) {
         cmd.getErr().println("error: " + t.getMessage());
         return 2;
       }

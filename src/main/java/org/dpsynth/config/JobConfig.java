@@ -58,9 +58,11 @@ public record JobConfig(
 
   /**
    * Target (epsilon, delta), or a given noise multiplier {@code sigma} (then epsilon is reported),
-   * the L2 clip {@code clip} of each user's contribution, and the noise source spec.
+   * the L2 clip {@code clip} of each user's contribution, the noise source spec, and {@code
+   * minUsers}, a public lower bound on the number of users that delta is checked against (delta
+   * must be below 1/minUsers; the exact count is private and is never compared with delta).
    */
-  public record Privacy(Double epsilon, double delta, Double sigma, double clip, String noise) implements Serializable {}
+  public record Privacy(Double epsilon, double delta, Double sigma, double clip, String noise, long minUsers) implements Serializable {}
 
   /** Private Evolution parameters (Lin et al. 2024; Xie et al. 2024). */
   public record Pe(
@@ -142,6 +144,11 @@ public record JobConfig(
       require(errors, privacy.sigma() > 0 && Double.isFinite(privacy.sigma()), "privacy.sigma", "a finite noise multiplier > 0");
     }
     require(errors, privacy.delta() > 0 && privacy.delta() < 1, "privacy.delta", "a number in (0, 1)");
+    require(errors, privacy.minUsers() >= 1, "privacy.min_users", "an integer >= 1 (a public lower bound on the number of users)");
+    if (privacy.minUsers() >= 1 && privacy.delta() > 0 && privacy.delta() < 1) {
+      require(errors, privacy.delta() * privacy.minUsers() < 1, "privacy.delta",
+          "a number below 1/privacy.min_users = " + (1.0 / privacy.minUsers()) + " (delta >= 1/n allows releasing one user's records outright)");
+    }
     require(errors, privacy.clip() > 0 && Double.isFinite(privacy.clip()), "privacy.clip", "a finite number > 0");
     require(errors, privacy.noise() != null && (privacy.noise().equals("secure") || privacy.noise().matches("seeded:-?\\d+")),
         "privacy.noise", "'secure', or 'seeded:<integer>' for tests only");

@@ -123,6 +123,7 @@ public final class CorpusReader {
             "%s, row %d: not a valid JSON object (%d malformed row%s in the input)",
             first.getString(0), first.getLong(1), corrupt, corrupt == 1 ? "" : "s"));
       }
+      requireJsonKeys(raw, in, path);
     }
     Column user = in.hasUsers() ? stringColumn(schema, in.userColumn(), "input.user_column", path)
         : functions.sha2(functions.concat_ws("\u0001", col(FILE), functions.monotonically_increasing_id().cast("string")), 256);
@@ -130,6 +131,34 @@ public final class CorpusReader {
     Column label = in.hasLabels() ? stringColumn(schema, in.labelColumn(), "input.label_column", path) : lit(NO_LABEL);
     Dataset<Row> out = raw.select(user.as(USER), text.as(TEXT), label.as(LABEL));
     return out;
+  }
+
+  /**
+   * JSON is read with a fixed schema, so a misspelt or renamed key would silently read as null in
+   * every row: a configured column that no row has is reported like a missing Parquet/CSV column.
+   */
+  private static void requireJsonKeys(Dataset<Row> raw, JobConfig.Input in, String path) {
+    List<String[]> wanted = new java.util.ArrayList<>();
+    if (in.hasUsers()) {
+      wanted.add(new String[] {in.userColumn(), "input.user_column"});
+    }
+    wanted.add(new String[] {in.textColumn(), "input.text_column"});
+    if (in.hasLabels()) {
+      wanted.add(new String[] {in.labelColumn(), "input.label_column"});
+    }
+    Column[] present = wanted.stream().map(w -> functions.count(col(w[0]))).toArray(Column[]::new);
+    Row counts = raw.agg(functions.count(lit(1)), present).first();
+    if (counts.getLong(0) == 0) {
+      raw.unpersist();
+      throw new InputException("input.path " + path + ": the input has no records");
+    }
+    for (int i = 0; i < wanted.size(); i++) {
+      if (counts.getLong(i + 1) == 0) {
+        raw.unpersist();
+        throw new InputException(path + ": column '" + wanted.get(i)[0] + "' (" + wanted.get(i)[1]
+            + ") not found: no JSON object in the input has this key");
+      }
+    }
   }
 
   /** The file and 1-based row of the first row matching {@code bad}, in file order. */

@@ -66,7 +66,8 @@ public final class PrivateEvolution {
   private int releasesDone;
 
   /**
-   * @param boundary called with a phase name ("iteration-3-released", "iteration-3-selected", …)
+   * @param boundary called with a phase name ("private-embedded", "labels-released",
+   *     "initial-population", "iteration-3-released", "iteration-3-selected")
    *     after each phase completes; tests use it to stop the driver at that point
    */
   public PrivateEvolution(SparkSession spark, JobConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
@@ -84,6 +85,7 @@ public final class PrivateEvolution {
   public List<Sample> run() {
     run.create();
     startOrResume();
+    checkBudget();
     if (!noiseSpec.isSecure()) {
       console.println("WARNING: noise source is " + noiseSpec.description());
     }
@@ -92,9 +94,14 @@ public final class PrivateEvolution {
     writeManifest("running", null);
 
     Dataset<Row> perUser = privateEmbeddings();
+    boundary.accept("private-embedded");
     double[] proportions = labelProportions(perUser);
+    if (cfg.labels().dpProportions()) {
+      boundary.accept("labels-released");
+    }
 
     List<Sample> population = initialPopulation(proportions);
+    boundary.accept("initial-population");
     for (int t = 1; t <= cfg.pe().iterations(); t++) {
       long t0 = System.nanoTime();
       Path popDir = run.population(t);
@@ -161,6 +168,28 @@ public final class PrivateEvolution {
     Path ledgerPath = cfg.budget().ledger() == null || cfg.budget().ledger().isBlank()
         ? run.ledger() : Path.of(cfg.budget().ledger());
     ledger = PrivacyLedger.open(ledgerPath);
+  }
+
+  /** Refuses to start when the dataset's recorded spend plus this run's unrecorded releases exceed the cap. */
+  private void checkBudget() {
+    List<GaussianAccountant.GaussianRelease> planned = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    if (cfg.labels().dpProportions()) {
+      names.add("labels");
+    }
+    for (int t = 1; t <= cfg.pe().iterations(); t++) {
+      names.add("pe/iteration-" + t);
+    }
+    for (String name : names) {
+      if (!ledger.contains(runId + "/" + name)) {
+        planned.add(new GaussianAccountant.GaussianRelease(plan.noiseStddev(), cfg.privacy().clip(), 1));
+      }
+    }
+    double after = org.dpsynth.privacy.PrivacyBudget.requireWithin(ledger, cfg.input().datasetName(), planned,
+        cfg.budget().totalEpsilon(), cfg.privacy().delta());
+    if (cfg.budget().totalEpsilon() > 0) {
+      console.printf("budget: dataset '%s' at epsilon %.4g of %.4g after this run%n", cfg.input().datasetName(), after, cfg.budget().totalEpsilon());
+    }
   }
 
   /** The configuration that determines the result (everything but where it is written). */

@@ -51,6 +51,7 @@ final class VoteJob {
 
     @Override
     public Iterator<long[]> call(Iterator<Row> users) {
+      FaultHooks.beforeVoteTask();
       VoteAccumulator acc = new VoteAccumulator(index.value(), k, distance, grid, 2048);
       while (users.hasNext()) {
         UserRecords u = UserRecords.of(users.next());

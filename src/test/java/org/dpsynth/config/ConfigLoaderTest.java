@@ -72,6 +72,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void deltaMustBeBelowOneOverThePublicLowerBoundOnUsers() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+        List.of("labels.names=[a]", "privacy.min_users=100", "privacy.delta=0.01")));
+    assertTrue(e.getMessage().contains("privacy.delta: expected a number below 1/privacy.min_users = 0.01"), e.getMessage());
+    assertEquals(0.001, ConfigLoader.load(null, List.of("labels.names=[a]", "privacy.min_users=100", "privacy.delta=0.001")).privacy().delta());
+    ConfigException zero = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+        List.of("labels.names=[a]", "privacy.min_users=0")));
+    assertTrue(zero.getMessage().contains("privacy.min_users"), zero.getMessage());
+  }
+
+  @Test
   void labelsAreRequiredWhenTheInputHasALabelColumn() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of()));
     assertTrue(e.getMessage().contains("labels.names"), e.getMessage());

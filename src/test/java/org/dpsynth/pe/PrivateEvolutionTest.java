@@ -25,6 +25,7 @@ import org.dpsynth.eval.ChamferDistance;
 import org.dpsynth.eval.FrechetDistance;
 import org.dpsynth.foundation.Models;
 import org.dpsynth.privacy.LedgerEntry;
+import org.dpsynth.privacy.PrivacyBudget;
 import org.dpsynth.privacy.PrivacyLedger;
 import org.dpsynth.testing.SparkTestSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,7 +144,8 @@ class PrivateEvolutionTest {
   void aRunStoppedAtAPhaseBoundaryResumesExactlyWithoutRedrawingARelease() {
     Path reference = dir.resolve("run-reference");
     runPe(config(input), reference, p -> {});
-    for (String phase : List.of("iteration-1-released", "iteration-2-selected", "iteration-2-released")) {
+    // initial-population is covered by a real driver kill in cli/PrivacyCanaryIT.
+    for (String phase : List.of("private-embedded", "labels-released", "iteration-1-released", "iteration-2-selected", "iteration-2-released")) {
       Path out = dir.resolve("run-stop-" + phase);
       RuntimeException stop = assertThrows(RuntimeException.class, () -> runPe(config(input), out, p -> {
         if (p.equals(phase)) {
@@ -159,6 +161,36 @@ class PrivateEvolutionTest {
       assertEquals(3, ids.size(), "each release charged once: " + ids);
       assertEquals(3, ids.stream().distinct().count());
     }
+  }
+
+  @Test
+  void theDatasetBudgetRefusesAnOverspendingRunAndAResumeCountsOnlyUnrecordedReleases() throws IOException {
+    Path ledgerFile = dir.resolve("budget-ledger.jsonl");
+    // One iteration (2 releases per run) keeps this test short; two runs of epsilon 4 compose to about 5.6 > 5.
+    String[] budget = {"pe.iterations=1", "privacy.epsilon=4", "budget.total_epsilon=5", "budget.ledger=" + ledgerFile, "input.dataset=fortunes-slice"};
+    String first = runPe(config(input, budget), dir.resolve("run-budget-1"), p -> {});
+    assertTrue(first.contains("budget: dataset 'fortunes-slice'"), first);
+    double spent = PrivacyLedger.open(ledgerFile).totalEpsilon("fortunes-slice", 1e-6);
+    // A second run of epsilon 4 on the same dataset would compose to more than 6: refused before any release.
+    PrivacyBudget.ExceededException refused = assertThrows(PrivacyBudget.ExceededException.class,
+        () -> runPe(config(input, budget), dir.resolve("run-budget-2"), p -> {}));
+    assertTrue(refused.getMessage().contains(String.format("%.4g left", 5 - spent)), refused.getMessage());
+    assertTrue(refused.getMessage().contains("'fortunes-slice'"), refused.getMessage());
+    assertEquals(2, PrivacyLedger.open(ledgerFile).entries().size(), "the refused run charged nothing");
+
+    // A cap that fits exactly one run: a resumed run must count only the releases it has not recorded.
+    Path ledger2 = dir.resolve("budget-ledger-2.jsonl");
+    String[] tight = {"pe.iterations=1", "budget.total_epsilon=8.0001", "budget.ledger=" + ledger2};
+    Path out = dir.resolve("run-budget-resume");
+    assertThrows(IllegalStateException.class, () -> runPe(config(input, tight), out, p -> {
+      if (p.equals("labels-released")) {
+        throw new IllegalStateException("stopped");
+      }
+    }));
+    assertEquals(1, PrivacyLedger.open(ledger2).entries().size());
+    runPe(config(input, tight), out, p -> {});
+    assertEquals(2, PrivacyLedger.open(ledger2).entries().size());
+    assertThrows(PrivacyBudget.ExceededException.class, () -> runPe(config(input, tight), dir.resolve("run-budget-resume-2"), p -> {}));
   }
 
   @Test
