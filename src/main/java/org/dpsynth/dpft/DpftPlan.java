@@ -5,6 +5,7 @@ import java.util.List;
 import org.dpsynth.config.ConfigException;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.privacy.PldAccountant;
+import org.dpsynth.privacy.RdpAccountant;
 import org.dpsynth.privacy.SubsampledGaussianAccountant;
 
 /**
@@ -28,13 +29,13 @@ public record DpftPlan(
     }
     double target = cfg.privacy().epsilon();
     DpftPlan probe = new DpftPlan(q, steps, 1, cfg.privacy().clip(), countNoise, counts, delta);
-    if (probe.epsilon(0) >= target) {
-      throw new ConfigException("dpft.count_noise: the DP counts alone spend epsilon " + probe.epsilon(0)
+    if (probe.rdpEpsilon(0) >= target) {
+      throw new ConfigException("dpft.count_noise: the DP counts alone spend epsilon " + probe.rdpEpsilon(0)
           + " >= privacy.epsilon " + target + "; raise dpft.count_noise or give dpft.expected_batch_size a public number");
     }
     double lo = 1e-3;
     double hi = 1;
-    while (probe.withZ(hi).epsilon(steps) > target) {
+    while (probe.withZ(hi).rdpEpsilon(steps) > target) {
       hi *= 2;
       if (hi > 1e6) {
         throw new ConfigException("privacy.epsilon " + target + " cannot be reached with any noise multiplier up to 1e6");
@@ -42,7 +43,7 @@ public record DpftPlan(
     }
     while (hi / lo > 1 + 1e-7) {
       double mid = Math.sqrt(lo * hi);
-      if (probe.withZ(mid).epsilon(steps) > target) {
+      if (probe.withZ(mid).rdpEpsilon(steps) > target) {
         lo = mid;
       } else {
         hi = mid;
@@ -58,6 +59,21 @@ public record DpftPlan(
   /** Noise stddev of each DP-SGD step's sum: z·C. */
   public double noiseStddev() {
     return noiseMultiplier * clip;
+  }
+
+  /**
+   * ε by RDP alone: calibration searches with it because it is fast; the reported {@link
+   * #epsilon} (the smaller of PLD and RDP) is then at most the target too.
+   */
+  double rdpEpsilon(int stepsDone) {
+    List<RdpAccountant.SubsampledRelease> rs = new ArrayList<>();
+    for (int i = 0; i < countReleases; i++) {
+      rs.add(new RdpAccountant.SubsampledRelease(1.0, countNoise, 1));
+    }
+    if (stepsDone > 0) {
+      rs.add(new RdpAccountant.SubsampledRelease(samplingRate, noiseMultiplier, stepsDone));
+    }
+    return rs.isEmpty() ? 0.0 : RdpAccountant.epsilon(rs, delta);
   }
 
   /** ε after the count releases and {@code stepsDone} DP-SGD steps. */

@@ -83,7 +83,7 @@ class DpFineTuningTest {
     assertEquals(2, counts, "the DP user count and the DP label counts");
     double planned = DpftPlan.of(cfg).epsilon(cfg.dpft().steps());
     assertEquals(planned, ledger.totalEpsilon(cfg.privacy().delta()), 1e-9);
-    assertTrue(planned <= 4.0 && planned > 3.9, "calibrated to the target: " + planned);
+    assertTrue(planned <= 4.0 && planned > 3.0, "at or under the target (RDP calibrates; PLD may report less): " + planned);
 
     List<Row> rows = spark.read().parquet(b.resolve("public/synthetic").toString()).collectAsList();
     assertEquals(16, rows.size());
