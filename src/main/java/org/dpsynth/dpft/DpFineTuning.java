@@ -377,7 +377,7 @@ public final class DpFineTuning {
   private void writeManifest(String status, int steps, int samples) {
     ObjectNode m = RunDirectory.JSON.createObjectNode();
     m.put("tool", "dpsynth");
-    m.put("version", String.valueOf(DpFineTuning.class.getPackage().getImplementationVersion()));
+    m.put("version", java.util.Objects.requireNonNullElse(DpFineTuning.class.getPackage().getImplementationVersion(), "dev"));
     m.put("method", "dp-fine-tuning");
     m.put("status", status);
     m.put("run_id", runId);

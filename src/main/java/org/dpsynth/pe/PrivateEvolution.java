@@ -489,7 +489,7 @@ public final class PrivateEvolution {
   private void writeManifest(String status, List<Sample> population) {
     ObjectNode m = RunDirectory.JSON.createObjectNode();
     m.put("tool", "dpsynth");
-    m.put("version", String.valueOf(PrivateEvolution.class.getPackage().getImplementationVersion()));
+    m.put("version", java.util.Objects.requireNonNullElse(PrivateEvolution.class.getPackage().getImplementationVersion(), "dev"));
     m.put("method", "private-evolution");
     m.put("status", status);
     m.put("run_id", runId);
