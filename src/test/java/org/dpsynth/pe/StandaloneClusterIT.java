@@ -137,21 +137,65 @@ class StandaloneClusterIT {
     return sb.toString();
   }
 
+  private static String localReleases;
+
+  /** The releases of the same job in local mode (computed once). */
+  static synchronized String localReleases() throws Exception {
+    if (localReleases == null) {
+      Path local = dir.resolve("local-run");
+      List<String> localCmd = new ArrayList<>(List.of("bash", "submit/local.sh"));
+      localCmd.addAll(peArgs(local));
+      run(localCmd, Map.of("DPSYNTH_DRIVER_MEMORY", "2g"));
+      localReleases = releases(local);
+    }
+    return localReleases;
+  }
+
+  static List<String> submit(Path out, String... extraConf) {
+    List<String> cmd = new ArrayList<>(List.of("bash", "submit/cluster.sh", "--master", masterUrl,
+        "--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
+        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1"));
+    for (String c : extraConf) {
+      cmd.add("--conf");
+      cmd.add(c);
+    }
+    cmd.add("--");
+    cmd.addAll(peArgs(out));
+    return cmd;
+  }
+
   @Test
   void thePeJobOnAStandaloneClusterMatchesLocalMode() throws Exception {
     Path onCluster = dir.resolve("cluster-run");
-    List<String> submit = new ArrayList<>(List.of("bash", "submit/cluster.sh", "--master", masterUrl,
-        "--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
-        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1", "--"));
-    submit.addAll(peArgs(onCluster));
-    String out = run(submit, Map.of("SPARK_LOCAL_IP", "127.0.0.1"));
+    String out = run(submit(onCluster), Map.of("SPARK_LOCAL_IP", "127.0.0.1"));
     assertTrue(out.contains("done:"), out);
+    assertEquals(localReleases(), releases(onCluster));
+  }
 
-    Path local = dir.resolve("local-run");
-    List<String> localCmd = new ArrayList<>(List.of("bash", "submit/local.sh"));
-    localCmd.addAll(peArgs(local));
-    run(localCmd, Map.of("DPSYNTH_DRIVER_MEMORY", "2g"));
-    assertEquals(releases(local), releases(onCluster));
-    assertEquals(Files.readString(local.resolve("public/iterations/002/histogram.json")).length() > 0, true);
+  @Test
+  void anExecutorKilledMidIterationChangesNothing() throws Exception {
+    Path onCluster = dir.resolve("cluster-kill-run");
+    // Vote tasks sleep 3 s (test-only hook), so an executor dies while iteration 1 votes.
+    ProcessBuilder pb = new ProcessBuilder(submit(onCluster, "spark.dpsynth.test.voteTaskSleepMs=3000",
+        "spark.task.maxFailures=4")).redirectErrorStream(true).redirectOutput(dir.resolve("kill-run.log").toFile());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    Process job = pb.start();
+    Path started = onCluster.resolve("public/iterations/000/population.parquet/_SUCCESS");
+    long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
+    while (!Files.exists(started) && job.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    assertTrue(Files.exists(started), "the job reached iteration 1; log: " + Files.readString(dir.resolve("kill-run.log")));
+    Thread.sleep(1500);
+    List<ProcessHandle> executors = daemons.stream().flatMap(Process::descendants)
+        .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+    assertTrue(!executors.isEmpty(), "an executor JVM is running");
+    executors.get(0).destroyForcibly();
+    assertTrue(job.waitFor(10, java.util.concurrent.TimeUnit.MINUTES), "the job finished");
+    String log = Files.readString(dir.resolve("kill-run.log"));
+    assertEquals(0, job.exitValue(), log);
+    assertTrue(log.contains("done:"), log);
+    assertTrue(log.contains("Lost executor"), "the driver saw the executor die: " + log);
+    assertEquals(localReleases(), releases(onCluster), "same releases as local mode after losing an executor");
   }
 }
