@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
@@ -137,34 +136,8 @@ public final class DpFineTuning {
   // ---------------------------------------------------------------- identity and resume
 
   private void startOrResume() {
-    JsonNode fingerprint = fingerprint();
-    if (Files.isRegularFile(run.runState())) {
-      JsonNode state = RunDirectory.readJson(run.runState());
-      if (!state.path("config").equals(fingerprint)) {
-        throw new ConfigException("run directory " + run.root() + " was started with a different configuration; "
-            + "use a new --out directory (or the original configuration to resume)");
-      }
-      runId = state.path("run_id").asText();
-      console.println("resuming run " + runId + " in " + run.root());
-    } else {
-      runId = UUID.randomUUID().toString();
-      ObjectNode state = RunDirectory.JSON.createObjectNode();
-      state.put("run_id", runId);
-      state.set("config", fingerprint);
-      RunDirectory.writeJson(run.runState(), state);
-      console.println("run " + runId + " in " + run.root());
-    }
+    runId = run.startOrResume(cfg, console);
     ledger = PrivacyLedger.open(run.ledger());
-  }
-
-  private JsonNode fingerprint() {
-    ObjectNode tree = (ObjectNode) ConfigLoader.toTree(cfg);
-    tree.remove("output");
-    try {
-      return RunDirectory.JSON.readTree(RunDirectory.JSON.writeValueAsString(tree));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 
   // ---------------------------------------------------------------- private side

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -148,23 +147,7 @@ public final class PrivateEvolution {
   // ---------------------------------------------------------------- run identity and resume
 
   private void startOrResume() {
-    JsonNode fingerprint = fingerprint();
-    if (Files.isRegularFile(run.runState())) {
-      JsonNode state = RunDirectory.readJson(run.runState());
-      if (!state.path("config").equals(fingerprint)) {
-        throw new ConfigException("run directory " + run.root() + " was started with a different configuration; "
-            + "use a new --out directory (or the original configuration to resume)");
-      }
-      runId = state.path("run_id").asText();
-      console.println("resuming run " + runId + " in " + run.root());
-    } else {
-      runId = UUID.randomUUID().toString();
-      ObjectNode state = RunDirectory.JSON.createObjectNode();
-      state.put("run_id", runId);
-      state.set("config", fingerprint);
-      RunDirectory.writeJson(run.runState(), state);
-      console.println("run " + runId + " in " + run.root());
-    }
+    runId = run.startOrResume(cfg, console);
     Path ledgerPath = cfg.budget().ledger() == null || cfg.budget().ledger().isBlank()
         ? run.ledger() : Path.of(cfg.budget().ledger());
     ledger = PrivacyLedger.open(ledgerPath);
@@ -189,18 +172,6 @@ public final class PrivateEvolution {
         cfg.budget().totalEpsilon(), cfg.privacy().delta());
     if (cfg.budget().totalEpsilon() > 0) {
       console.printf("budget: dataset '%s' at epsilon %.4g of %.4g after this run%n", cfg.input().datasetName(), after, cfg.budget().totalEpsilon());
-    }
-  }
-
-  /** The configuration that determines the result (everything but where it is written). */
-  private JsonNode fingerprint() {
-    ObjectNode tree = (ObjectNode) ConfigLoader.toTree(cfg);
-    tree.remove("output");
-    // Round-trip through text so numbers compare by value, as they will when read back from disk.
-    try {
-      return RunDirectory.JSON.readTree(RunDirectory.JSON.writeValueAsString(tree));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 

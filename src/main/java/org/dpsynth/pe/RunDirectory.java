@@ -125,4 +125,45 @@ public final class RunDirectory {
       throw new UncheckedIOException("cannot write " + file, e);
     }
   }
+
+  /**
+   * Starts a new run here or resumes the one that was started with the same configuration: the run
+   * id and a fingerprint of the config (everything but {@code output}) live in
+   * {@code private/run-state.json}; a different config on an existing run directory is refused.
+   *
+   * @return the run id
+   */
+  public String startOrResume(Object config, java.io.PrintStream console) {
+    JsonNode fingerprint = fingerprint(config);
+    if (Files.isRegularFile(runState())) {
+      JsonNode state = readJson(runState());
+      if (!state.path("config").equals(fingerprint)) {
+        throw new org.dpsynth.config.ConfigException("run directory " + root + " was started with a different configuration; "
+            + "use a new --out directory (or the original configuration to resume)");
+      }
+      String runId = state.path("run_id").asText();
+      console.println("resuming run " + runId + " in " + root);
+      return runId;
+    }
+    String runId = java.util.UUID.randomUUID().toString();
+    com.fasterxml.jackson.databind.node.ObjectNode state = JSON.createObjectNode();
+    state.put("run_id", runId);
+    state.set("config", fingerprint);
+    writeJson(runState(), state);
+    console.println("run " + runId + " in " + root);
+    return runId;
+  }
+
+  /** The configuration that determines a result (everything but where it is written). */
+  private static JsonNode fingerprint(Object config) {
+    com.fasterxml.jackson.databind.node.ObjectNode tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode) org.dpsynth.config.ConfigLoader.toTree(config);
+    tree.remove("output");
+    // Round-trip through text so numbers compare by value, as they will when read back from disk.
+    try {
+      return JSON.readTree(JSON.writeValueAsString(tree));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }
