@@ -20,7 +20,6 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.dpsynth.config.ConfigException;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.data.ContributionBounds;
@@ -62,7 +61,6 @@ public final class PrivateEvolution {
   private final List<ObjectNode> iterationLog = new ArrayList<>();
   private String runId;
   private PrivacyLedger ledger;
-  private int releasesDone;
 
   /**
    * @param boundary called with a phase name ("private-embedded", "labels-released",
@@ -106,7 +104,6 @@ public final class PrivateEvolution {
       Path popDir = run.population(t);
       if (RunDirectory.complete(popDir)) {
         population = readPopulation(popDir);
-        releasesDone = Math.max(releasesDone, releaseIndex(t) + 1);
         console.printf("iteration %d/%d: already complete, resumed%n", t, cfg.pe().iterations());
         continue;
       }
@@ -230,7 +227,6 @@ public final class PrivateEvolution {
       }
       RunDirectory.writeJson(run.labelRelease(), o);
     }
-    releasesDone = Math.max(releasesDone, 1);
     boolean any = false;
     for (int l = 0; l < w.length; l++) {
       w[l] = Math.max(0, noisy[l]);

@@ -24,11 +24,12 @@ final class VoteJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(perUser.sparkSession().sparkContext());
     Broadcast<SyntheticIndex> b = jsc.broadcast(index);
     try {
-      return perUser.javaRDD()
-          .mapPartitions(new VotePartition(b, k, distance, grid))
-          .treeReduce(VoteAccumulator::add, 2);
-    } catch (UnsupportedOperationException emptyRdd) {
-      return new long[index.size()];
+      org.apache.spark.api.java.JavaRDD<Row> users = perUser.javaRDD();
+      if (users.getNumPartitions() == 0) {
+        // No partitions at all (every other case yields one partial sum per partition).
+        return new long[index.size()];
+      }
+      return users.mapPartitions(new VotePartition(b, k, distance, grid)).treeReduce(VoteAccumulator::add, 2);
     } finally {
       b.destroy();
     }
