@@ -268,9 +268,10 @@ class MiniLmEmbedderTest {
 
   /**
    * embedder.quantized: how close the int8 model's vectors are to the fp32 model's on the held-out
-   * sample texts plus the tricky texts. Measured: mean cosine 0.990 on sample texts, 0.986 on the
-   * tricky ones, lowest 0.968, nearest neighbour agreement 84% — so it does NOT keep cosine ≥ 0.99 on every text, which is why it
-   * is off by default. The bounds below pin that quality (a broken or wrong model scores far below).
+   * sample texts plus the tricky texts, and that a text's int8 vector does not depend on its batch.
+   * Measured on all 2,873 private sample texts: mean cosine 0.996, 1st percentile 0.992, lowest
+   * 0.988 (langchain4j's per-tensor int8 export: mean 0.990, lowest 0.968). The bounds pin that
+   * quality; a broken rewrite or a missing smoothing step scores far below.
    */
   @Test
   void quantizedModelKeepsTheFp32Vectors() throws Exception {
@@ -294,16 +295,19 @@ class MiniLmEmbedderTest {
       worst = Math.min(worst, c);
       mean += c / texts.size();
     }
-    assertTrue(mean >= 0.985, "mean cosine(quantized, fp32) over " + texts.size() + " texts: " + mean);
-    assertTrue(worst >= 0.95, "lowest cosine(quantized, fp32) over " + texts.size() + " texts: " + worst);
-    // Nearest neighbour of each text among the others: measured 134 of 160 agree (84%).
+    assertTrue(mean >= 0.994, "mean cosine(quantized, fp32) over " + texts.size() + " texts: " + mean);
+    assertTrue(worst >= 0.98, "lowest cosine(quantized, fp32) over " + texts.size() + " texts: " + worst);
     int agree = 0;
     for (int i = 0; i < texts.size(); i++) {
       agree += nearest(exact, i) == nearest(quant, i) ? 1 : 0;
     }
-    assertTrue(agree >= 0.75 * texts.size(), "nearest neighbour agrees for " + agree + " of " + texts.size());
+    assertTrue(agree >= 0.85 * texts.size(), "nearest neighbour agrees for " + agree + " of " + texts.size());
     System.out.printf("quantized MiniLM: cosine to fp32 mean %.4f, min %.4f over %d texts; nearest neighbour agrees %d/%d%n",
         mean, worst, texts.size(), agree, texts.size());
+    // One int8 scale per model call: a text's vector is the same alone and inside any batch.
+    for (int i : new int[] {0, 7, texts.size() - 1}) {
+      assertArrayEquals(quant[i], q.embed(List.of(texts.get(i))).vectors()[0], "text " + i + " alone vs in a batch");
+    }
   }
 
   private static int nearest(float[][] v, int i) {
