@@ -1,13 +1,16 @@
 package org.dpsynth.pe;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.dpsynth.privacy.GridGaussianMechanism;
 
 /**
@@ -24,7 +27,7 @@ final class VoteJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(perUser.sparkSession().sparkContext());
     Broadcast<SyntheticIndex> b = jsc.broadcast(index);
     try {
-      org.apache.spark.api.java.JavaRDD<Row> users = perUser.javaRDD();
+      JavaRDD<InternalRow> users = internalRows(perUser);
       if (users.getNumPartitions() == 0) {
         // No partitions at all (every other case yields one partial sum per partition).
         return new long[index.size()];
@@ -35,8 +38,31 @@ final class VoteJob {
     }
   }
 
+  /**
+   * The per-user rows in Spark's internal binary form: vectors are then read as primitive float
+   * arrays ({@link ArrayData#toFloatArray()}) instead of being deserialised into external rows of
+   * boxed {@code Float}s, which cost more than the nearest-neighbour kernel itself.
+   */
+  static JavaRDD<InternalRow> internalRows(Dataset<Row> perUser) {
+    // UserRecords reads by position; the binary form would read a double vector as garbage floats.
+    org.apache.spark.sql.types.StructField[] f = perUser.schema().fields();
+    boolean ok = f.length == 2
+        && f[1].dataType() instanceof org.apache.spark.sql.types.ArrayType records
+        && records.elementType() instanceof org.apache.spark.sql.types.StructType record
+        && record.fields().length == 3
+        && record.fields()[0].dataType() instanceof org.apache.spark.sql.types.LongType
+        && record.fields()[1].dataType() instanceof org.apache.spark.sql.types.IntegerType
+        && record.fields()[2].dataType() instanceof org.apache.spark.sql.types.ArrayType vec
+        && vec.elementType() instanceof org.apache.spark.sql.types.FloatType;
+    if (!ok) {
+      throw new IllegalStateException("per-user embeddings have schema " + perUser.schema().simpleString()
+          + "; expected struct<user, records: array<struct<score: bigint, label: int, vec: array<float>>>>");
+    }
+    return perUser.queryExecution().toRdd().toJavaRDD();
+  }
+
   /** Votes of one partition of per-user rows: (user, records: array of (score, label, vec)). */
-  private static final class VotePartition implements FlatMapFunction<Iterator<Row>, long[]> {
+  private static final class VotePartition implements FlatMapFunction<Iterator<InternalRow>, long[]> {
     private final Broadcast<SyntheticIndex> index;
     private final int k;
     private final NearestNeighbourKernel.Distance distance;
@@ -51,7 +77,7 @@ final class VoteJob {
     }
 
     @Override
-    public Iterator<long[]> call(Iterator<Row> users) {
+    public Iterator<long[]> call(Iterator<InternalRow> users) {
       FaultHooks.beforeVoteTask();
       VoteAccumulator acc = new VoteAccumulator(index.value(), k, distance, grid, 2048);
       while (users.hasNext()) {
@@ -64,23 +90,33 @@ final class VoteJob {
 
   /** One per-user row as the kernel wants it: labels and float vectors, records in seeded-hash order. */
   record UserRecords(int[] labels, float[][] vectors) {
-    static UserRecords of(Row u) {
-      List<Row> records = new ArrayList<>(u.<Row>getList(1));
-      // A user's records in seeded-hash order: the same on every partitioning.
-      records.sort((a, b) -> Long.compare(a.getLong(0), b.getLong(0)));
-      int[] labels = new int[records.size()];
-      float[][] vectors = new float[records.size()][];
-      for (int i = 0; i < records.size(); i++) {
-        Row r = records.get(i);
+    /**
+     * Reads (user, records: array of (score, label, vec)); copies everything out, so the row may be
+     * a buffer Spark reuses for the next one.
+     */
+    static UserRecords of(InternalRow u) {
+      ArrayData records = u.getArray(1);
+      int n = records.numElements();
+      long[] scores = new long[n];
+      int[] labels = new int[n];
+      float[][] vectors = new float[n][];
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        InternalRow r = records.getStruct(i, 3);
+        scores[i] = r.getLong(0);
         labels[i] = r.getInt(1);
-        List<Float> v = r.getList(2);
-        float[] f = new float[v.size()];
-        for (int j = 0; j < f.length; j++) {
-          f[j] = v.get(j);
-        }
-        vectors[i] = f;
+        vectors[i] = r.getArray(2).toFloatArray();
+        order[i] = i;
       }
-      return new UserRecords(labels, vectors);
+      // A user's records in seeded-hash order: the same on every partitioning.
+      Arrays.sort(order, (a, b) -> Long.compare(scores[a], scores[b]));
+      int[] sortedLabels = new int[n];
+      float[][] sortedVectors = new float[n][];
+      for (int i = 0; i < n; i++) {
+        sortedLabels[i] = labels[order[i]];
+        sortedVectors[i] = vectors[order[i]];
+      }
+      return new UserRecords(sortedLabels, sortedVectors);
     }
   }
 }

@@ -90,7 +90,7 @@ public final class VoteScalingBenchmark {
         Dataset<Row> perUser = spark.range(0, n, 1, parts)
             .mapPartitions(new RandomUsers(dim, labels, 20240601L), org.apache.spark.sql.Encoders.row(PER_USER));
         long t0 = System.nanoTime();
-        double check = genPass ? perUser.javaRDD().mapPartitions(new TouchVectors()).reduce(Double::sum) : 0;
+        double check = genPass ? VoteJob.internalRows(perUser).mapPartitions(new TouchVectors()).reduce(Double::sum) : 0;
         double gen = genPass ? (System.nanoTime() - t0) / 1e9 : Double.NaN;
         long t1 = System.nanoTime();
         long[] hist = VoteJob.histogram(perUser, index, k, NearestNeighbourKernel.Distance.COSINE, grid);
@@ -166,7 +166,7 @@ public final class VoteScalingBenchmark {
     }
     Dataset<Row> perUser = spark.range(0, 20_000, 1, 2)
         .mapPartitions(new RandomUsers(dim, labels, 1L), Encoders.row(PER_USER));
-    perUser.javaRDD().mapPartitions(new TouchVectors()).reduce(Double::sum);
+    VoteJob.internalRows(perUser).mapPartitions(new TouchVectors()).reduce(Double::sum);
     VoteJob.histogram(perUser, SyntheticIndex.build(synth, synthLabels, labels), k,
         NearestNeighbourKernel.Distance.COSINE, new GridGaussianMechanism(1.0, synth.length));
   }
@@ -233,9 +233,10 @@ public final class VoteScalingBenchmark {
   }
 
   /** Reads every vector element the way the vote does, so "gen" costs what the vote's input costs. */
-  static final class TouchVectors implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<Row>, Double> {
+  static final class TouchVectors
+      implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<org.apache.spark.sql.catalyst.InternalRow>, Double> {
     @Override
-    public Iterator<Double> call(Iterator<Row> users) {
+    public Iterator<Double> call(Iterator<org.apache.spark.sql.catalyst.InternalRow> users) {
       double s = 0;
       while (users.hasNext()) {
         for (float[] v : VoteJob.UserRecords.of(users.next()).vectors()) {
