@@ -129,6 +129,7 @@ public final class NearestNeighbourKernel {
       }
     }
     float[] tile = new float[MR * NR];
+    float[] rowMax = new float[MR];
     int sPanels = (ns + NR - 1) / NR;
     // Query blocks small enough that their panels stay in L2 while every sample panel (L1) passes.
     int qBlockPanels = Math.max(1, (128 * 1024) / (MR * dim * Float.BYTES));
@@ -138,7 +139,7 @@ public final class NearestNeighbourKernel {
         int s0 = sp * NR;
         int sw = Math.min(NR, ns - s0);
         for (int qp = qb; qp < qbEnd; qp++) {
-          microKernel(a, qp * MR * dim, packed.panels, sp * NR * dim, dim, tile);
+          microKernel(a, qp * MR * dim, packed.panels, sp * NR * dim, dim, tile, rowMax);
           int q0 = qp * MR;
           int rows = Math.min(MR, nq - q0);
           for (int r = 0; r < rows; r++) {
@@ -153,8 +154,8 @@ public final class NearestNeighbourKernel {
                 }
               }
             } else {
-              float floor = best[base + k - 1];
-              if (!anyAbove(tile, t, floor)) {
+              // Padding columns score 0 and can only make this filter let a row through.
+              if (!(rowMax[r] > best[base + k - 1])) {
                 continue;
               }
               for (int j = 0; j < sw; j++) {
@@ -168,12 +169,6 @@ public final class NearestNeighbourKernel {
         }
       }
     }
-  }
-
-  /** Whether any of the NR scores at {@code tile[t..]} beats {@code floor} (padding columns are 0 and only filter). */
-  private static boolean anyAbove(float[] tile, int t, float floor) {
-    FloatVector m = FloatVector.fromArray(SPECIES, tile, t).max(FloatVector.fromArray(SPECIES, tile, t + LANES));
-    return m.compare(VectorOperators.GT, floor).anyTrue();
   }
 
   /** Inserts (score, index) into the sorted top-k of one row; strict comparison keeps lower index on ties. */
@@ -190,9 +185,12 @@ public final class NearestNeighbourKernel {
 
   /**
    * tile[r·NR + j] = Σ_i a[aOff + i·MR + r] · b[bOff + i·NR + j] as one FMA chain in i order: the
-   * MR × NR dot products of one query panel and one sample panel, in 12 vector accumulators.
+   * MR × NR dot products of one query panel and one sample panel, in 12 vector accumulators;
+   * rowMax[r] = the largest of row r's NR scores. All vector work stays in this one method, so it
+   * is compiled as a unit (a separate small vector helper was sometimes left to a slower
+   * compilation tier and halved the kernel's speed).
    */
-  private static void microKernel(float[] a, int aOff, float[] b, int bOff, int dim, float[] tile) {
+  private static void microKernel(float[] a, int aOff, float[] b, int bOff, int dim, float[] tile, float[] rowMax) {
     FloatVector c00 = FloatVector.zero(SPECIES);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -241,6 +239,12 @@ public final class NearestNeighbourKernel {
     c41.intoArray(tile, 4 * NR + LANES);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + LANES);
+    rowMax[0] = c00.max(c01).reduceLanes(VectorOperators.MAX);
+    rowMax[1] = c10.max(c11).reduceLanes(VectorOperators.MAX);
+    rowMax[2] = c20.max(c21).reduceLanes(VectorOperators.MAX);
+    rowMax[3] = c30.max(c31).reduceLanes(VectorOperators.MAX);
+    rowMax[4] = c40.max(c41).reduceLanes(VectorOperators.MAX);
+    rowMax[5] = c50.max(c51).reduceLanes(VectorOperators.MAX);
   }
 
   /** The score definition spelled out for one pair (tests and the reference path use it). */
