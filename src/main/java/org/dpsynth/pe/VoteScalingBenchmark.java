@@ -28,8 +28,13 @@ import org.dpsynth.privacy.GridGaussianMechanism;
  *
  * <p>Benchmark, not a test: a public-data generator, nothing private. Usage: {@code
  * VoteScalingBenchmark [--private 10000,100000,1000000] [--synthetic 1000,10000] [--dim 384]
- * [--k 1] [--labels 8] [--no-gen-pass]} (the last skips the "gen" pass, halving the time of big
- * cells); the master comes from {@code -Dspark.master} (submit/bench.sh: local[2]).
+ * [--k 1] [--labels 8] [--repeats 3] [--no-gen-pass]} (each cell's times are the median of the
+ * repeats; the last option skips the "gen" pass); the master comes from {@code -Dspark.master}
+ * (submit/bench.sh: local[2]).
+ *
+ * <p>The ratio lines: time per private row at the largest N over that at 100k (1 = exactly
+ * linear in N; below 1 when fixed per-job costs are still being amortised) and vote time per
+ * (private, synthetic) pair at the largest M over the smallest (1 = linear in M).
  */
 public final class VoteScalingBenchmark {
   static final StructType RECORD = new StructType()
@@ -49,6 +54,7 @@ public final class VoteScalingBenchmark {
     int k = 1;
     int labels = 8;
     boolean genPass = true;
+    int repeats = 3;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--private" -> privateSizes = java.util.Arrays.stream(args[++i].split(",")).mapToLong(Long::parseLong).toArray();
@@ -57,8 +63,9 @@ public final class VoteScalingBenchmark {
         case "--k" -> k = Integer.parseInt(args[++i]);
         case "--labels" -> labels = Integer.parseInt(args[++i]);
         case "--no-gen-pass" -> genPass = false;
+        case "--repeats" -> repeats = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: [--private N,N,..] [--synthetic M,M,..] [--dim D] [--k K] [--labels L]");
+            + "; usage: [--private N,N,..] [--synthetic M,M,..] [--dim D] [--k K] [--labels L] [--repeats R] [--no-gen-pass]");
       }
     }
     SparkConf conf = new SparkConf().setAppName("dpsynth-vote-scaling");
@@ -89,12 +96,20 @@ public final class VoteScalingBenchmark {
         int parts = (int) Math.max(cores, Math.min(64, n / 50_000));
         Dataset<Row> perUser = spark.range(0, n, 1, parts)
             .mapPartitions(new RandomUsers(dim, labels, 20240601L), org.apache.spark.sql.Encoders.row(PER_USER));
-        long t0 = System.nanoTime();
-        double check = genPass ? VoteJob.internalRows(perUser).mapPartitions(new TouchVectors()).reduce(Double::sum) : 0;
-        double gen = genPass ? (System.nanoTime() - t0) / 1e9 : Double.NaN;
-        long t1 = System.nanoTime();
-        long[] hist = VoteJob.histogram(perUser, index, k, NearestNeighbourKernel.Distance.COSINE, grid);
-        double total = (System.nanoTime() - t1) / 1e9;
+        List<Double> gens = new ArrayList<>();
+        List<Double> totals = new ArrayList<>();
+        double check = 0;
+        long[] hist = null;
+        for (int rep = 0; rep < repeats; rep++) {
+          long t0 = System.nanoTime();
+          check = genPass ? VoteJob.internalRows(perUser).mapPartitions(new TouchVectors()).reduce(Double::sum) : 0;
+          gens.add((System.nanoTime() - t0) / 1e9);
+          long t1 = System.nanoTime();
+          hist = VoteJob.histogram(perUser, index, k, NearestNeighbourKernel.Distance.COSINE, grid);
+          totals.add((System.nanoTime() - t1) / 1e9);
+        }
+        double gen = genPass ? median(gens) : Double.NaN;
+        double total = median(totals);
         long votes = 0;
         for (long h : hist) {
           votes += h;
@@ -153,6 +168,11 @@ public final class VoteScalingBenchmark {
       }
     }
     spark.stop();
+  }
+
+  static double median(List<Double> v) {
+    double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
   }
 
   /** An untimed small vote first, so JIT and Spark start-up are not charged to the first cell. */
