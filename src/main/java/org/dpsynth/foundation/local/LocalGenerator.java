@@ -30,6 +30,9 @@ import org.dpsynth.foundation.Generator;
  *       refilled from the top candidates under P(w | left two tokens) with the original text as
  *       cache, re-weighted by P(r1 | prev, w)·P(r2 | w, r1) for the unmasked right neighbours, and
  *       never with the word that was there. Output is re-cased only where words were replaced.
+ *       With a label ({@link #variation(String, List, double, long)}, what PE calls), the label's
+ *       words and keywords are never masked and half of the cache is the label's topic: the
+ *       words that best mark the public-corpus records containing one of its keywords.
  *   <li>{@link #topTokens}: exact top-k of the full next-token distribution (vocabulary plus
  *       {@value #EOS_TOKEN}, the end-of-text token, i.e. the "\n" of a completion API), with the
  *       prompt as cache; log-probabilities are natural logs and sum to ≤ 0 in probability space.
