@@ -31,7 +31,7 @@ import org.dpsynth.foundation.Generator;
  *       cache, re-weighted by P(r1 | prev, w)·P(r2 | w, r1) for the unmasked right neighbours, and
  *       never with the word that was there. Output is re-cased only where words were replaced.
  *       With a label ({@link #variation(String, List, double, long)}, what PE calls), the label's
- *       words and keywords are never masked and half of the cache is the label's topic: the
+ *       words and keywords are never masked and a quarter of the cache is the label's topic: the
  *       words that best mark the public-corpus records containing one of its keywords.
  *   <li>{@link #topTokens}: exact top-k of the full next-token distribution (vocabulary plus
  *       {@value #EOS_TOKEN}, the end-of-text token, i.e. the "\n" of a completion API), with the
@@ -47,8 +47,12 @@ public final class LocalGenerator implements Generator {
   public static final String EOS_TOKEN = KneserNeyModel.EOS_TOKEN;
 
   private static final double KEYWORD_DECAY = 0.25;
-  /** Share of the fill-in cache that label-conditioned variation gives to the label's topic. */
-  static final double LABEL_CACHE_SHARE = 0.5;
+  /**
+   * Share of the fill-in cache that label-conditioned variation gives to the label's topic. A
+   * quarter, not a half: at 0.5 PE's variations filled up with topic words and the final synthetic
+   * set's recall fell to about 0.03 on the sample data (README, "Evaluating a run").
+   */
+  static final double LABEL_CACHE_SHARE = 0.25;
   /** How many words a label's topic (public co-occurrence with its keywords) holds. */
   static final int TOPIC_WORDS = 100;
   private static final int MAX_OVERRUN_WORDS = 20;

@@ -252,14 +252,14 @@ class LocalGeneratorTest {
       int keptLabelled = countTokens(labelled, kw);
       // keywords are never masked, so none is lost; unconditioned variation erodes them
       assertTrue(keptLabelled >= before, label + ": " + keptLabelled + " < " + before);
-      // measured on fortunes (seed 31): keyword tokens law 433 -> 83 plain vs 572 labelled,
-      // love 429 -> 84 vs 555; the margin is a quarter of the start
+      // measured on fortunes (seed 31, topic share 0.25): keyword tokens law 433 -> 83 plain vs
+      // 540 labelled, love 429 -> 84 vs 548; the margin is a quarter of the start
       assertTrue(keptLabelled >= keptPlain + before / 4,
           label + ": keywords after 3 rounds " + keptLabelled + " labelled vs " + keptPlain + " plain");
       double shareLabelled = fillsLabelled[0] / (double) fillsLabelled[1];
       double sharePlain = fillsPlain[0] / (double) fillsPlain[1];
-      // measured: share of filled-in words that are topic words, law 0.703 labelled vs 0.680 plain,
-      // love 0.725 vs 0.688 (a small effect: most topic words are common in any fill-in)
+      // measured: share of filled-in words that are topic words, law 0.713 labelled vs 0.680 plain,
+      // love 0.710 vs 0.688 (a small effect: most topic words are common in any fill-in)
       assertTrue(shareLabelled > sharePlain,
           label + ": topic share of filled-in words " + shareLabelled + " labelled vs " + sharePlain + " plain");
     }
