@@ -49,16 +49,22 @@ public final class ModelCalls {
     }
   }
 
-  /** One variation of {@code text} at {@code degree} with this seed. */
+  /** One variation of {@code text}, a sample of label {@code label}, at {@code degree} with this seed. */
   static final class VariationTask implements Serializable {
+    private final String label;
     private final String text;
     private final double degree;
     private final long seed;
 
-    VariationTask(String text, double degree, long seed) {
+    VariationTask(String label, String text, double degree, long seed) {
+      this.label = label;
       this.text = text;
       this.degree = degree;
       this.seed = seed;
+    }
+
+    String label() {
+      return label;
     }
 
     String text() {
@@ -146,7 +152,7 @@ public final class ModelCalls {
       while (it.hasNext()) {
         Tuple2<VariationTask, Long> t = it.next();
         VariationTask task = t._1();
-        List<String> v = g.variation(List.of(task.text()), task.degree(), task.seed());
+        List<String> v = g.variation(task.label(), List.of(task.text()), task.degree(), task.seed());
         out.add(new Tuple2<>(t._2(), new ArrayList<>(v)));
       }
       return out.iterator();

@@ -346,7 +346,7 @@ public final class PrivateEvolution {
     List<ModelCalls.VariationTask> tasks = new ArrayList<>();
     for (int j = 0; j < texts.size(); j++) {
       for (int r = 0; r < lookahead; r++) {
-        tasks.add(new ModelCalls.VariationTask(texts.get(j), degree, mix(cfg.pe().seed(), t, j, 1_000_000 + r)));
+        tasks.add(new ModelCalls.VariationTask(population.get(j).label(), texts.get(j), degree, mix(cfg.pe().seed(), t, j, 1_000_000 + r)));
       }
     }
     List<String> variations = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
@@ -400,7 +400,7 @@ public final class PrivateEvolution {
         Sample parent = population.get(members.get(choice.chosen()[c]));
         parents.add(parent);
         for (int f = 0; f < fold; f++) {
-          tasks.add(new ModelCalls.VariationTask(parent.text(), degree, mix(cfg.pe().seed(), t, parents.size(), f)));
+          tasks.add(new ModelCalls.VariationTask(parent.label(), parent.text(), degree, mix(cfg.pe().seed(), t, parents.size(), f)));
           targetOfLabel.add(l);
         }
       }

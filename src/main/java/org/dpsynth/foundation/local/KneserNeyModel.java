@@ -33,6 +33,10 @@ final class KneserNeyModel {
   private final boolean[] sentenceEnd;
   private final int records;
   private final long tokens;
+  /** The distinct word ids of each training record, for record-level co-occurrence (topics). */
+  private final int[][] recordWords;
+  /** In how many training records each id occurs. */
+  private final int[] recordFreq;
 
   // Trigram level (raw counts).
   private final LongIntHashMap triContext;
@@ -64,6 +68,13 @@ final class KneserNeyModel {
     records = b.records;
     tokens = b.tokens;
     int v = words.length;
+    recordWords = b.recordWords.toArray(new int[0][]);
+    recordFreq = new int[v];
+    for (int[] r : recordWords) {
+      for (int w : r) {
+        recordFreq[w]++;
+      }
+    }
     display = words.clone();
     for (int i = 3; i < Math.min(v, b.midSentence.length); i++) {
       // names and "I" keep the capital they carry mid-sentence in most of the corpus
@@ -216,13 +227,19 @@ final class KneserNeyModel {
       b.records++;
       int u = BOS;
       int v = BOS;
+      int[] recordIds = new int[surface.size()];
+      int m = 0;
       for (int i = 0; i <= surface.size(); i++) {
         int w = i == surface.size() ? EOS : b.id(surface.get(i), i == 0 || !b.isWord(v));
         b.trigrams.addTo(((long) u << (2 * BITS)) | ((long) v << BITS) | w, 1);
         b.tokens++;
+        if (w != EOS && b.isWord(w)) {
+          recordIds[m++] = w;
+        }
         u = v;
         v = w;
       }
+      b.recordWords.add(Arrays.stream(recordIds, 0, m).distinct().sorted().toArray());
     }
     if (b.records == 0) {
       throw new IllegalArgumentException("public corpus has no non-blank text records");
@@ -234,6 +251,7 @@ final class KneserNeyModel {
     final Map<String, Integer> ids = new HashMap<>();
     final List<String> words = new ArrayList<>(List.of("<s>", EOS_TOKEN, "<unk>"));
     final LongIntHashMap trigrams = new LongIntHashMap(1 << 16);
+    final List<int[]> recordWords = new ArrayList<>();
     int records;
 
     Builder() {
@@ -322,6 +340,65 @@ final class KneserNeyModel {
   /** Whether the model can ever emit this id (not {@code <s>} or {@code <unk>}). */
   boolean predictable(int id) {
     return id != BOS && id != UNK;
+  }
+
+  // ---------------------------------------------------------------- topics
+
+  /**
+   * A topic cache for the given seed words from record-level co-occurrence in the training corpus:
+   * over the records that contain a seed word, each word w scores c_w · ln(R / r_w) (c_w: such
+   * records containing w; r_w: all records containing w; R: all records), tf-idf style so that
+   * function words score low; the {@code size} best words with c_w ≥ 2 form the cache, weighted by
+   * score. Seed words the corpus does not know are ignored; no known seed gives an empty cache.
+   */
+  Cache topic(int[] seedIds, int size) {
+    int v = words.length;
+    boolean[] seed = new boolean[v];
+    boolean any = false;
+    for (int id : seedIds) {
+      if (id > UNK && id < v && wordToken[id]) {
+        seed[id] = true;
+        any = true;
+      }
+    }
+    if (!any || size <= 0) {
+      return Cache.EMPTY;
+    }
+    int[] count = new int[v];
+    for (int[] r : recordWords) {
+      boolean hit = false;
+      for (int w : r) {
+        if (seed[w]) {
+          hit = true;
+          break;
+        }
+      }
+      if (hit) {
+        for (int w : r) {
+          count[w]++;
+        }
+      }
+    }
+    double[] score = new double[v];
+    List<Integer> cand = new ArrayList<>();
+    for (int w = UNK + 1; w < v; w++) {
+      if (count[w] >= 2 && recordFreq[w] < records) {
+        score[w] = count[w] * Math.log(records / (double) recordFreq[w]);
+        cand.add(w);
+      }
+    }
+    cand.sort((x, y) -> x.equals(y) ? 0 : score[y] != score[x] ? Double.compare(score[y], score[x]) : Integer.compare(x, y));
+    int m = Math.min(size, cand.size());
+    int[] top = new int[m];
+    for (int i = 0; i < m; i++) {
+      top[i] = cand.get(i);
+    }
+    Arrays.sort(top);
+    double[] weights = new double[m];
+    for (int i = 0; i < m; i++) {
+      weights[i] = score[top[i]];
+    }
+    return Cache.of(top, weights);
   }
 
   // ---------------------------------------------------------------- probabilities
@@ -490,6 +567,11 @@ final class KneserNeyModel {
 
     static final Cache EMPTY = new Cache(new int[0], new double[0], 0, -1);
 
+    /** A cache with the given weights; {@code sortedIds} ascending and distinct. */
+    static Cache of(int[] sortedIds, double[] weights) {
+      return new Cache(sortedIds.clone(), weights.clone(), sortedIds.length, -1);
+    }
+
     /** Counts of the predictable ids among {@code tokenIds} ({@code wordsOnly}: skip punctuation). */
     static Cache of(int[] tokenIds, int count, KneserNeyModel model, boolean wordsOnly) {
       int[] sorted = new int[count];
@@ -515,6 +597,43 @@ final class KneserNeyModel {
 
     boolean isEmpty() {
       return size == 0 || total <= 0;
+    }
+
+    /**
+     * The mixture (1 − {@code bShare})·P_a + {@code bShare}·P_b of two caches' distributions; an
+     * empty side leaves the other unchanged.
+     */
+    static Cache blend(Cache a, Cache b, double bShare) {
+      if (b.isEmpty()) {
+        return a;
+      }
+      if (a.isEmpty()) {
+        return b;
+      }
+      int[] ids = new int[a.size + b.size];
+      double[] weights = new double[a.size + b.size];
+      double wa = (1 - bShare) / a.total;
+      double wb = bShare / b.total;
+      int i = 0;
+      int j = 0;
+      int m = 0;
+      while (i < a.size || j < b.size) {
+        if (j == b.size || i < a.size && a.ids[i] < b.ids[j]) {
+          ids[m] = a.ids[i];
+          weights[m++] = a.weights[i++] * wa;
+        } else if (i == a.size || b.ids[j] < a.ids[i]) {
+          ids[m] = b.ids[j];
+          weights[m++] = b.weights[j++] * wb;
+        } else {
+          ids[m] = a.ids[i];
+          weights[m++] = a.weights[i++] * wa + b.weights[j++] * wb;
+        }
+      }
+      return new Cache(ids, weights, m, -1);
+    }
+
+    boolean contains(int id) {
+      return Arrays.binarySearch(ids, 0, size, id) >= 0;
     }
 
     Cache copy() {

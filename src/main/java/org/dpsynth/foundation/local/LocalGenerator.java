@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.dpsynth.foundation.Generator;
 
 /**
@@ -29,6 +30,9 @@ import org.dpsynth.foundation.Generator;
  *       refilled from the top candidates under P(w | left two tokens) with the original text as
  *       cache, re-weighted by P(r1 | prev, w)·P(r2 | w, r1) for the unmasked right neighbours, and
  *       never with the word that was there. Output is re-cased only where words were replaced.
+ *       With a label ({@link #variation(String, List, double, long)}, what PE calls), the label's
+ *       words and keywords are never masked and a quarter of the cache is the label's topic: the
+ *       words that best mark the public-corpus records containing one of its keywords.
  *   <li>{@link #topTokens}: exact top-k of the full next-token distribution (vocabulary plus
  *       {@value #EOS_TOKEN}, the end-of-text token, i.e. the "\n" of a completion API), with the
  *       prompt as cache; log-probabilities are natural logs and sum to ≤ 0 in probability space.
@@ -43,6 +47,14 @@ public final class LocalGenerator implements Generator {
   public static final String EOS_TOKEN = KneserNeyModel.EOS_TOKEN;
 
   private static final double KEYWORD_DECAY = 0.25;
+  /**
+   * Share of the fill-in cache that label-conditioned variation gives to the label's topic. A
+   * quarter, not a half: at 0.5 PE's variations filled up with topic words and the final synthetic
+   * set's recall fell to about 0.03 on the sample data (README, "Evaluating a run").
+   */
+  static final double LABEL_CACHE_SHARE = 0.25;
+  /** How many words a label's topic (public co-occurrence with its keywords) holds. */
+  static final int TOPIC_WORDS = 100;
   private static final int MAX_OVERRUN_WORDS = 20;
 
   private static volatile LocalGenerator shared;
@@ -50,6 +62,8 @@ public final class LocalGenerator implements Generator {
   private final KneserNeyModel model;
   private final Options options;
   private final Map<String, List<String>> labelKeywords;
+  /** Label → its conditioning for variation; derived from public data only, memoised. */
+  private final Map<String, LabelCondition> conditions = new ConcurrentHashMap<>();
 
   /**
    * Sampling settings.
@@ -344,11 +358,71 @@ public final class LocalGenerator implements Generator {
   }
 
   /**
+   * One variation per text of label {@code label}, conditioned on the label: item i is {@code
+   * variation(texts.get(i), label, degree, itemSeed(seed, i))}. A null label is the unconditioned
+   * {@link #variation(List, double, long)}.
+   */
+  @Override
+  public List<String> variation(String label, List<String> texts, double degree, long seed) {
+    checkDegree(degree);
+    LabelCondition condition = label == null ? null : condition(label);
+    List<String> out = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      out.add(vary(texts.get(i), condition, degree, itemSeed(seed, i)));
+    }
+    return out;
+  }
+
+  /**
    * A variation of one text. degree 0 returns {@code text} itself; a text with no words (empty,
    * blank, punctuation only) is returned unchanged since there is nothing to fill in.
    */
   public String variation(String text, double degree, long seed) {
     checkDegree(degree);
+    return vary(text, null, degree, seed);
+  }
+
+  /**
+   * A variation of one text of label {@code label} (Aug-PE's class-conditional variation), so that
+   * it stays in its class: words that are the label's words or keywords are never masked (unless
+   * the text has no other words; the number of blanks is still round(degree × all words), capped
+   * by the maskable ones), and the blanks are refilled with a cache that gives {@value
+   * #LABEL_CACHE_SHARE} of its mass to the label's topic words and the rest to the text's own
+   * tokens. Label, keywords and topic are public (config and public corpus).
+   */
+  public String variation(String text, String label, double degree, long seed) {
+    checkDegree(degree);
+    return vary(text, label == null ? null : condition(label), degree, seed);
+  }
+
+  /**
+   * What label-conditioned variation knows about a label: its words and configured keywords
+   * ({@code keywords}, never masked) and its topic ({@code topic}, the fill-in cache share), the
+   * {@value #TOPIC_WORDS} words that best mark the public-corpus records containing a keyword.
+   */
+  private record LabelCondition(KneserNeyModel.Cache keywords, KneserNeyModel.Cache topic) {}
+
+  private LabelCondition condition(String label) {
+    return conditions.computeIfAbsent(label, l -> {
+      KneserNeyModel.Cache keywords = labelCache(l);
+      return new LabelCondition(keywords, model.topic(Arrays.copyOf(keywords.ids, keywords.size), TOPIC_WORDS));
+    });
+  }
+
+  /** The topic words of {@code label}, most strongly associated first (for tests and docs). */
+  List<String> topicWords(String label) {
+    KneserNeyModel.Cache t = condition(label).topic();
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < t.size; i++) {
+      order.add(i);
+    }
+    order.sort((a, b) -> Double.compare(t.weights[b], t.weights[a]));
+    List<String> out = new ArrayList<>();
+    order.forEach(i -> out.add(model.word(t.ids[i])));
+    return out;
+  }
+
+  private String vary(String text, LabelCondition condition, double degree, long seed) {
     if (degree == 0 || text == null) {
       return text;
     }
@@ -367,8 +441,27 @@ public final class LocalGenerator implements Generator {
     if (words == 0) {
       return text;
     }
+    int total = words;
+    if (condition != null) {
+      // the label's own words are what keeps the text in its class: only the others are maskable
+      int kept = 0;
+      for (int i = 0; i < words; i++) {
+        if (!condition.keywords().contains(ids[wordPos[i]])) {
+          wordPos[kept++] = wordPos[i];
+        }
+      }
+      if (kept > 0) {
+        words = kept;
+      } else {
+        for (int i = 0, w = 0; i < n; i++) {
+          if (WordTokenizer.isWord(surface.get(i))) {
+            wordPos[w++] = i;
+          }
+        }
+      }
+    }
     SplitMix64 rng = new SplitMix64(seed);
-    int masks = Math.max(1, Math.min(words, (int) Math.round(degree * words)));
+    int masks = Math.max(1, Math.min(words, (int) Math.round(degree * total)));
     // partial Fisher–Yates: the first `masks` entries become a uniform random subset
     for (int i = 0; i < masks; i++) {
       int j = i + rng.nextInt(words - i);
@@ -382,6 +475,9 @@ public final class LocalGenerator implements Generator {
       masked[wordPos[i]] = true;
     }
     KneserNeyModel.Cache cache = KneserNeyModel.Cache.of(ids, n, model, false);
+    if (condition != null) {
+      cache = KneserNeyModel.Cache.blend(cache, condition.topic(), LABEL_CACHE_SHARE);
+    }
     int c = options.variationCandidates;
     int[] candIds = new int[c];
     double[] candP = new double[c];
