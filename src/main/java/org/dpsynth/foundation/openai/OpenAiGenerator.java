@@ -86,6 +86,12 @@ public final class OpenAiGenerator implements Generator {
 
   @Override
   public List<String> variation(List<String> texts, double degree, long seed) {
+    return variation(null, texts, degree, seed);
+  }
+
+  /** As {@link #variation(List, double, long)}, with {@code label} (public) in the prompts' {@code {label}}. */
+  @Override
+  public List<String> variation(String label, List<String> texts, double degree, long seed) {
     if (!(degree >= 0 && degree <= 1)) {
       throw new IllegalArgumentException("degree must be in [0, 1], got " + degree);
     }
@@ -107,8 +113,8 @@ public final class OpenAiGenerator implements Generator {
             boolean fill = rng.nextBoolean() && !text.isBlank();
             String prompt =
                 fill
-                    ? templates.fill(mask(words, degree, rng))
-                    : templates.rephrase(text, templates.randomStyle(rng));
+                    ? templates.fill(mask(words, degree, rng), label)
+                    : templates.rephrase(text, templates.randomStyle(rng), label);
             return chat(prompt, rng.nextLong(), "variation " + index);
           });
     }

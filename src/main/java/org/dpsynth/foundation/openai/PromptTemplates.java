@@ -78,9 +78,9 @@ public final class PromptTemplates {
     String random = read(dir, RANDOM);
     checkPlaceholders(RANDOM, random, Set.of("label", "keyword", "length"), Set.of("label"));
     String rephrase = read(dir, REPHRASE);
-    checkPlaceholders(REPHRASE, rephrase, Set.of("text", "style"), Set.of("text"));
+    checkPlaceholders(REPHRASE, rephrase, Set.of("text", "style", "label"), Set.of("text"));
     String fill = read(dir, FILL);
-    checkPlaceholders(FILL, fill, Set.of("text"), Set.of("text"));
+    checkPlaceholders(FILL, fill, Set.of("text", "label"), Set.of("text"));
     List<String> styles = new ArrayList<>();
     for (String line : read(dir, STYLES).split("\\R")) {
       String s = line.strip();
@@ -100,14 +100,31 @@ public final class PromptTemplates {
     return render(random, Map.of("label", label, "keyword", keyword, "length", "" + length));
   }
 
-  /** The rephrase variation prompt. */
+  /** Value of {@code {label}} in a variation prompt when the caller has no label. */
+  public static final String NO_LABEL = "unspecified";
+
+  /** The rephrase variation prompt for a text of no known label. */
   public String rephrase(String text, String style) {
-    return render(rephrase, Map.of("text", text, "style", style));
+    return rephrase(text, style, null);
+  }
+
+  /**
+   * The rephrase variation prompt; {@code label} (public: a configured label name, or null) fills
+   * {@code {label}} so the model keeps the variation in its class (Aug-PE's class-conditional
+   * variation).
+   */
+  public String rephrase(String text, String style, String label) {
+    return render(rephrase, Map.of("text", text, "style", style, "label", label == null ? NO_LABEL : label));
+  }
+
+  /** The fill-in-the-blanks variation prompt for a text of no known label. */
+  public String fill(String maskedText) {
+    return fill(maskedText, null);
   }
 
   /** The fill-in-the-blanks variation prompt; {@code maskedText} has {@code _} for masked words. */
-  public String fill(String maskedText) {
-    return render(fill, Map.of("text", maskedText));
+  public String fill(String maskedText, String label) {
+    return render(fill, Map.of("text", maskedText, "label", label == null ? NO_LABEL : label));
   }
 
   public List<String> styles() {

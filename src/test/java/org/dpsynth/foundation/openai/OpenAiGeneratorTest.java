@@ -101,6 +101,18 @@ class OpenAiGeneratorTest {
   }
 
   @Test
+  void labelledVariationPutsTheLabelInEveryPrompt() {
+    List<String> in = List.of("the judge read the verdict twice", "a lawyer walks into a bar", "objection sustained");
+    try (OpenAiGenerator g = new OpenAiGenerator(new OpenAiClient(fast(server).build(), ENV))) {
+      assertEquals(3, g.variation("law", in, 0.5, 5L).size());
+      assertEquals(3, server.requests().size());
+      for (RecordedRequest r : server.requests()) {
+        assertTrue(prompt(r).contains("(law)"), prompt(r));
+      }
+    }
+  }
+
+  @Test
   void variationRephrasesWithAStyleOrFillsMaskedWords() {
     List<String> in = new ArrayList<>();
     for (int i = 0; i < 16; i++) {

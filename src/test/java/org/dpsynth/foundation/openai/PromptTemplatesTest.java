@@ -40,6 +40,10 @@ class PromptTemplatesTest {
     String v = t.rephrase("some text", "in a formal way");
     assertTrue(v.contains("some text") && v.contains("in a formal way"));
     assertTrue(t.fill("a _ text").endsWith("a _ text"));
+    assertTrue(t.rephrase("some text", "plainly", "law").contains("(law)"), "class-conditional rephrase");
+    assertTrue(t.fill("a _ text", "law").contains("(law)"), "class-conditional fill");
+    assertTrue(t.fill("a _ text").contains("(" + PromptTemplates.NO_LABEL + ")"));
+    assertFalse(t.rephrase("some text", "plainly", "law").contains("{"));
     assertTrue(t.styles().size() >= 5);
     assertTrue(t.keywords("any label").size() >= 5);
   }
