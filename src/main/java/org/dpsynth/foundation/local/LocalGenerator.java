@@ -358,9 +358,13 @@ public final class LocalGenerator implements Generator {
   }
 
   /**
-   * One variation per text of label {@code label}, conditioned on the label: item i is {@code
-   * variation(texts.get(i), label, degree, itemSeed(seed, i))}. A null label is the unconditioned
-   * {@link #variation(List, double, long)}.
+   * One variation per text of label {@code label} (Aug-PE's class-conditional variation), item i
+   * with seed {@code itemSeed(seed, i)}, so that each stays in its class: words that are the
+   * label's words or keywords are never masked (unless the text has no other words; the number of
+   * blanks is still round(degree × all words), capped by the maskable ones), and the blanks are
+   * refilled with a cache that gives {@value #LABEL_CACHE_SHARE} of its mass to the label's topic
+   * words and the rest to the text's own tokens. Label, keywords and topic are public (config and
+   * public corpus). A null label is the unconditioned {@link #variation(List, double, long)}.
    */
   @Override
   public List<String> variation(String label, List<String> texts, double degree, long seed) {
@@ -380,19 +384,6 @@ public final class LocalGenerator implements Generator {
   public String variation(String text, double degree, long seed) {
     checkDegree(degree);
     return vary(text, null, degree, seed);
-  }
-
-  /**
-   * A variation of one text of label {@code label} (Aug-PE's class-conditional variation), so that
-   * it stays in its class: words that are the label's words or keywords are never masked (unless
-   * the text has no other words; the number of blanks is still round(degree × all words), capped
-   * by the maskable ones), and the blanks are refilled with a cache that gives {@value
-   * #LABEL_CACHE_SHARE} of its mass to the label's topic words and the rest to the text's own
-   * tokens. Label, keywords and topic are public (config and public corpus).
-   */
-  public String variation(String text, String label, double degree, long seed) {
-    checkDegree(degree);
-    return vary(text, label == null ? null : condition(label), degree, seed);
   }
 
   /**
@@ -551,16 +542,8 @@ public final class LocalGenerator implements Generator {
     if (k <= 0) {
       return List.of();
     }
-    List<String> toks = WordTokenizer.tokenize(prompt);
-    int n = toks.size();
-    int[] ids = new int[n];
-    for (int i = 0; i < n; i++) {
-      ids[i] = model.id(toks.get(i));
-    }
-    int u = n >= 2 ? ids[n - 2] : KneserNeyModel.BOS;
-    int v = n >= 1 ? ids[n - 1] : KneserNeyModel.BOS;
-    KneserNeyModel.Cache cache = KneserNeyModel.Cache.of(ids, n, model, false);
-    KneserNeyModel.Scratch s = model.collect(u, v, cache, options.cacheWeight, k);
+    PromptContext c = context(prompt);
+    KneserNeyModel.Scratch s = model.collect(c.u(), c.v(), c.cache(), options.cacheWeight, k);
     int[] topIds = new int[k];
     double[] topP = new double[k];
     int m = selectTop(s, k, true, false, -1, topIds, topP);
@@ -589,15 +572,21 @@ public final class LocalGenerator implements Generator {
 
   /** The full next-token distribution after {@code prompt}, indexed by model id (tests only). */
   double[] fullDistribution(String prompt) {
+    PromptContext c = context(prompt);
+    return model.distribution(c.u(), c.v(), c.cache(), options.cacheWeight);
+  }
+
+  /** The last two token ids of a prompt (BOS-padded) and the prompt as cache. */
+  private record PromptContext(int u, int v, KneserNeyModel.Cache cache) {}
+
+  private PromptContext context(String prompt) {
     List<String> toks = WordTokenizer.tokenize(prompt);
     int n = toks.size();
     int[] ids = new int[n];
     for (int i = 0; i < n; i++) {
       ids[i] = model.id(toks.get(i));
     }
-    int u = n >= 2 ? ids[n - 2] : KneserNeyModel.BOS;
-    int v = n >= 1 ? ids[n - 1] : KneserNeyModel.BOS;
-    return model.distribution(
-        u, v, KneserNeyModel.Cache.of(ids, n, model, false), options.cacheWeight);
+    return new PromptContext(n >= 2 ? ids[n - 2] : KneserNeyModel.BOS, n >= 1 ? ids[n - 1] : KneserNeyModel.BOS,
+        KneserNeyModel.Cache.of(ids, n, model, false));
   }
 }
