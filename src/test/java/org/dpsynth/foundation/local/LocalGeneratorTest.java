@@ -104,7 +104,7 @@ class LocalGeneratorTest {
     }
     assertEquals(0.0, distance[0]);
     for (int d = 1; d < degrees.length; d++) {
-      // measured on fortunes (seeds 2024, 1, 2): 0.14, 0.34, 0.56, 0.73 (±0.01); margin 0.1
+      // measured on the shipped public corpus (seeds 2024, 1, 2): 0.14, 0.34, 0.56, 0.72 (±0.01); margin 0.1
       assertTrue(distance[d] > distance[d - 1] + 0.1,
           "mean Jaccard distance not increasing: " + Arrays.toString(distance));
     }
@@ -188,7 +188,7 @@ class LocalGeneratorTest {
   void cacheRaisesTheProbabilityOfPromptWords() {
     double withCat = logProb(gen.topTokens("My cat likes fish. I saw the", 5000), "cat");
     double withDog = logProb(gen.topTokens("My dog likes fish. I saw the", 5000), "cat");
-    // measured on fortunes: -4.33 vs -7.25
+    // measured on the shipped public corpus: -4.34 vs -7.42
     assertTrue(withCat > withDog + 0.5, "log P(cat): " + withCat + " vs " + withDog);
     // and without the cache, the two prompts agree on P(cat): the n-gram sees only "saw the"
     LocalGenerator noCache = gen.withOptions(withCacheWeight(gen.options(), 0.0));
@@ -213,7 +213,7 @@ class LocalGeneratorTest {
     int loveInComputers = countContaining(gen.random("computers", 100, 9), Set.of("love"));
     int compInComputers = countContaining(gen.random("computers", 100, 9), Set.of("computers"));
     int compInLove = countContaining(gen.random("love", 100, 9), Set.of("computers"));
-    // measured on fortunes (seeds 9, 1, 2): love 99-100 vs 2-7; computers 98-100 vs 0
+    // measured on the shipped public corpus (seeds 9, 1, 2): love 99-100 vs 0-1; computers 100 vs 0
     assertTrue(loveInLove >= loveInComputers + 30, loveInLove + " vs " + loveInComputers);
     assertTrue(compInComputers >= compInLove + 30, compInComputers + " vs " + compInLove);
 
@@ -252,14 +252,16 @@ class LocalGeneratorTest {
       int keptLabelled = countTokens(labelled, kw);
       // keywords are never masked, so none is lost; unconditioned variation erodes them
       assertTrue(keptLabelled >= before, label + ": " + keptLabelled + " < " + before);
-      // measured on fortunes (seed 31, topic share 0.25): keyword tokens law 433 -> 83 plain vs
-      // 540 labelled, love 429 -> 84 vs 548; the margin is a quarter of the start
+      // measured on the shipped public corpus (seeds 31, 32, 33; topic share 0.25): keyword tokens
+      // law 466-507 -> 103-108 plain vs 654-682 labelled, love 489-505 -> 82-93 vs 663-673; the margin
+      // is a quarter of the start
       assertTrue(keptLabelled >= keptPlain + before / 4,
           label + ": keywords after 3 rounds " + keptLabelled + " labelled vs " + keptPlain + " plain");
       double shareLabelled = fillsLabelled[0] / (double) fillsLabelled[1];
       double sharePlain = fillsPlain[0] / (double) fillsPlain[1];
-      // measured: share of filled-in words that are topic words, law 0.713 labelled vs 0.680 plain,
-      // love 0.710 vs 0.688 (a small effect: most topic words are common in any fill-in)
+      // measured (seeds 31, 32, 33): share of filled-in words that are topic words, law 0.74-0.75
+      // labelled vs 0.69-0.70 plain, love 0.73-0.74 vs 0.69-0.72 (a small effect: most topic words are
+      // common in any fill-in)
       assertTrue(shareLabelled > sharePlain,
           label + ": topic share of filled-in words " + shareLabelled + " labelled vs " + sharePlain + " plain");
     }
@@ -272,8 +274,11 @@ class LocalGeneratorTest {
     LocalGenerator g = gen.withLabelKeywords(Map.of("law", List.of("lawyer", "court", "judge")));
     List<String> topic = g.topicWords("law");
     assertEquals(LocalGenerator.TOPIC_WORDS, topic.size());
-    // the seed words occur in every record the topic is built from, so they rank among its top words
-    assertTrue(topic.subList(0, 20).containsAll(List.of("lawyer", "court", "judge")), topic.toString());
+    // every record the topic is built from holds a seed word (or the label's own word), so the seeds
+    // score high: measured on the shipped public corpus, "law" ranks 1st, judge 16th, court 17th,
+    // lawyer 49th of 100
+    assertTrue(topic.containsAll(List.of("law", "lawyer", "court", "judge")), topic.toString());
+    assertEquals("law", topic.get(0), topic.toString());
     // a label with no word the public corpus knows has no topic
     assertTrue(g.topicWords("qzxv").isEmpty());
   }
