@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "dpft",
     mixinStandardHelpOptions = true,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_BUDGET},
     description = {
       "DP fine-tuning then sampling (Yue et al. 2023): fine-tune the public pretrained language model",
       "on the private corpus with user-level DP-SGD on Spark (Poisson-sampled users, per-user clipping,",

@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "fewshot",
     mixinStandardHelpOptions = true,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_BUDGET},
     description = {
       "DP few-shot generation: write in-context demonstrations per label, token by token, from",
       "noised next-token distributions of prompts holding Poisson-sampled private examples.",
@@ -34,7 +36,7 @@ public final class FewShotCommand implements Callable<Integer> {
     FewShotConfig cfg = FewShotConfig.load(config, overrides);
     Path runDir = out != null ? out : Path.of(cfg.output().dir());
     SparkSession spark = SparkSessions.getOrCreate("dpsynth fewshot");
-    new FewShotGeneration(spark, cfg, runDir, System.out).run();
+    new FewShotGeneration(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
     return 0;
   }
 }

@@ -73,7 +73,7 @@ public final class FewShotEvalCommand implements Callable<Integer> {
         d.path("tokens").forEach(t -> toks.add(t.asText()));
         demos.add(new String[] {d.get("label").asText(), FewShotPrompts.detokenize(toks)});
       }
-      row("DP " + run.getFileName(), String.format("%.3g", manifest.get("epsilon").asDouble()), clf.accuracy(demos, tests));
+      row("DP " + run.getFileName(), String.format("%.3g", manifest.path("privacy").path("epsilon").asDouble()), clf.accuracy(demos, tests));
     }
     if (!noReal) {
       row("real private examples (NON-PRIVATE)", "inf", clf.accuracy(realDemonstrations(cfg), tests));

@@ -8,6 +8,10 @@ import picocli.CommandLine.Command;
     name = "dpsynth",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_BUDGET
+    },
     description = {
       "Differentially private synthetic text corpora on Apache Spark.",
       "",
@@ -26,6 +30,13 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
+  /** Exit code of a run refused because the dataset's budget would be exceeded (nothing was drawn). */
+  public static final int BUDGET_EXHAUSTED = 3;
+
+  static final String EXIT_OK = "0:success";
+  static final String EXIT_ERROR = "1:unexpected error (a rerun on the same --out resumes)";
+  static final String EXIT_USAGE = "2:bad configuration, input or command line";
+  static final String EXIT_BUDGET = "3:budget exhausted: the dataset's budget.total_epsilon would be exceeded; nothing was drawn (do not retry)";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -63,10 +74,14 @@ public final class Main implements Runnable {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
       Throwable t = ex;
+      if (t instanceof org.dpsynth.privacy.PrivacyBudget.ExceededException) {
+        // Its own code: a scheduler must not retry a run the budget refuses.
+        cmd.getErr().println("budget exhausted: " + t.getMessage());
+        return BUDGET_EXHAUSTED;
+      }
       if (t instanceof org.dpsynth.config.ConfigException
           || t instanceof IllegalArgumentException
-          || t instanceof org.dpsynth.data.InputException
-          || t instanceof org.dpsynth.privacy.PrivacyBudget.ExceededException) {
+          || t instanceof org.dpsynth.data.InputException) {
         cmd.getErr().println("error: " + t.getMessage());
         return 2;
       }

@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "pe",
     mixinStandardHelpOptions = true,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_BUDGET},
     description = {
       "Private Evolution: make a DP synthetic corpus from the private corpus with only inference",
       "access to a generator and an embedder. Re-running the same command on the same --out",

@@ -19,7 +19,8 @@ public record DpftConfig(
     Pretrain pretrain,
     Training dpft,
     Generation generation,
-    JobConfig.Output output) implements Serializable {
+    JobConfig.Output output,
+    JobConfig.Budget budget) implements Serializable {
 
   public static final String DEFAULTS_RESOURCE = "dpsynth/dpft-defaults.yaml";
 
@@ -87,6 +88,9 @@ public record DpftConfig(
     req(e, labels.names() != null && !labels.names().isEmpty() || !input.hasLabels(), "labels.names",
         "the public list of labels (needed when input.label_column is set)");
     req(e, List.of("public", "dp").contains(labels.proportions()), "labels.proportions", "'public' or 'dp'");
+    req(e, List.of("records", "users").contains(labels.shares()), "labels.shares", "'records' or 'users'");
+    req(e, labels.clip() >= 0 && Double.isFinite(labels.clip()), "labels.clip",
+        "a number >= 0 (the L2 bound of one user's label-count vector; 0 means input.max_records_per_user)");
     if (labels.weights() != null) {
       labels.weights().forEach((k, v) -> {
         req(e, labels.names() != null && labels.names().contains(k), "labels.weights." + k, "a label listed in labels.names");
@@ -103,6 +107,11 @@ public record DpftConfig(
       req(e, privacy.sigma() > 0 && Double.isFinite(privacy.sigma()), "privacy.sigma", "a finite noise multiplier > 0");
     }
     req(e, privacy.delta() > 0 && privacy.delta() < 1, "privacy.delta", "a number in (0, 1)");
+    req(e, privacy.minUsers() >= 1, "privacy.min_users", "an integer >= 1 (a public lower bound on the number of users)");
+    if (privacy.minUsers() >= 1 && privacy.delta() > 0 && privacy.delta() < 1) {
+      req(e, privacy.delta() * privacy.minUsers() < 1, "privacy.delta",
+          "a number below 1/privacy.min_users = " + (1.0 / privacy.minUsers()) + " (delta >= 1/n allows releasing one user's records outright)");
+    }
     req(e, privacy.clip() > 0 && Double.isFinite(privacy.clip()), "privacy.clip", "a finite number > 0 (the per-user gradient L2 bound C)");
     req(e, privacy.noise() != null && (privacy.noise().equals("secure") || privacy.noise().matches("seeded:-?\\d+")),
         "privacy.noise", "'secure', or 'seeded:<integer>' for tests only");
@@ -130,7 +139,7 @@ public record DpftConfig(
       }
     }
     req(e, batchOk, "dpft.expected_batch_size", "'dp' (q x a DP user count, charged) or a public number > 0");
-    req(e, dpft.countNoise() > 0 && Double.isFinite(dpft.countNoise()), "dpft.count_noise", "a number > 0 (noise stddev of the DP counts)");
+    req(e, dpft.countNoise() > 0 && Double.isFinite(dpft.countNoise()), "dpft.count_noise", "a number > 0 (noise multiplier of the DP counts)");
     req(e, dpft.examplesPerUser() >= 1, "dpft.examples_per_user", "an integer >= 1");
     req(e, dpft.maxTokens() >= 1, "dpft.max_tokens", "an integer >= 1");
     req(e, List.of("adam", "sgd").contains(dpft.optimizer()), "dpft.optimizer", "'adam' or 'sgd'");
@@ -145,6 +154,7 @@ public record DpftConfig(
     req(e, generation.topP() > 0 && generation.topP() <= 1, "generation.top_p", "a number in (0, 1]");
     req(e, generation.maxTokens() >= 1, "generation.max_tokens", "an integer >= 1");
     req(e, output.dir() != null && !output.dir().isBlank(), "output.dir", "a directory path");
+    budget.validate(e);
     if (!e.isEmpty()) {
       throw new ConfigException("Invalid configuration:\n  " + String.join("\n  ", e));
     }

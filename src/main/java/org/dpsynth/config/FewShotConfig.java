@@ -16,7 +16,8 @@ public record FewShotConfig(
     FewShot fewshot,
     JobConfig.Generator generator,
     Output output,
-    Eval eval) implements Serializable {
+    Eval eval,
+    JobConfig.Budget budget) implements Serializable {
 
   public static final String DEFAULTS_RESOURCE = "dpsynth/fewshot-defaults.yaml";
 
@@ -25,9 +26,10 @@ public record FewShotConfig(
 
   /**
    * Target (epsilon, delta) for the whole run, or a noise multiplier {@code sigma}; the accountant
-   * ({@code pld} or {@code rdp}) and the noise source.
+   * ({@code pld} or {@code rdp}), the noise source, and {@code minUsers}, a public lower bound on
+   * the number of users that delta is checked against (the private count is never compared).
    */
-  public record Privacy(Double epsilon, double delta, Double sigma, String accountant, String noise)
+  public record Privacy(Double epsilon, double delta, Double sigma, String accountant, String noise, long minUsers)
       implements Serializable {}
 
   /** The mechanism's parameters. */
@@ -66,6 +68,11 @@ public record FewShotConfig(
       check(errors, privacy.sigma() > 0 && Double.isFinite(privacy.sigma()), "privacy.sigma", "a finite noise multiplier > 0");
     }
     check(errors, privacy.delta() > 0 && privacy.delta() < 1, "privacy.delta", "a number in (0, 1)");
+    check(errors, privacy.minUsers() >= 1, "privacy.min_users", "an integer >= 1 (a public lower bound on the number of users)");
+    if (privacy.minUsers() >= 1 && privacy.delta() > 0 && privacy.delta() < 1) {
+      check(errors, privacy.delta() * privacy.minUsers() < 1, "privacy.delta",
+          "a number below 1/privacy.min_users = " + (1.0 / privacy.minUsers()) + " (delta >= 1/n allows releasing one user's records outright)");
+    }
     check(errors, List.of("pld", "rdp").contains(privacy.accountant()), "privacy.accountant", "'pld' or 'rdp'");
     check(errors, privacy.noise() != null && (privacy.noise().equals("secure") || privacy.noise().matches("seeded:-?\\d+")),
         "privacy.noise", "'secure', or 'seeded:<integer>' for tests only");
@@ -79,6 +86,7 @@ public record FewShotConfig(
     check(errors, "local".equals(generator.type()) || "openai".equals(generator.type()), "generator.type", "'local' or 'openai'");
     check(errors, output.dir() != null && !output.dir().isBlank(), "output.dir", "a directory path");
     check(errors, eval.maxTest() >= 1, "eval.max_test", "an integer >= 1");
+    budget.validate(errors);
     if (!errors.isEmpty()) {
       throw new ConfigException("Invalid configuration:\n  " + String.join("\n  ", errors));
     }

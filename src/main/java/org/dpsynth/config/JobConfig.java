@@ -48,11 +48,19 @@ public record JobConfig(
 
   /**
    * The label set is public configuration. Proportions are either public ({@code public}, from
-   * {@code weights} or uniform) or released with DP ({@code dp}) and charged to the budget.
+   * {@code weights} or uniform) or released with DP ({@code dp}) and charged to the budget; a DP
+   * release counts {@code records} per label (the default) or {@code users}, each user's count
+   * vector clipped to {@code clip} (0: the record cap) — see {@code run.LabelShares}.
    */
-  public record Labels(List<String> names, String proportions, Map<String, Double> weights) implements Serializable {
+  public record Labels(List<String> names, String proportions, Map<String, Double> weights, String shares, double clip)
+      implements Serializable {
     public boolean dpProportions() {
       return "dp".equals(proportions);
+    }
+
+    /** True when the DP release counts users per label rather than records. */
+    public boolean users() {
+      return "users".equals(shares);
     }
   }
 
@@ -123,8 +131,16 @@ public record JobConfig(
   /** Where the run directory goes. */
   public record Output(String dir) implements Serializable {}
 
-  /** A cap on the epsilon spent on one dataset across runs (0 = no cap). */
-  public record Budget(double totalEpsilon, String ledger) implements Serializable {}
+  /**
+   * A cap on the epsilon spent on one dataset across runs and methods (0 = no cap), and where the
+   * dataset's ledger is (blank: {@code privacy-ledgers/<dataset>.jsonl} beside the run directory).
+   */
+  public record Budget(double totalEpsilon, String ledger) implements Serializable {
+    /** Checks the budget keys; messages name the dotted key. */
+    public void validate(List<String> errors) {
+      require(errors, totalEpsilon >= 0 && Double.isFinite(totalEpsilon), "budget.total_epsilon", "a number >= 0 (0 means no cap)");
+    }
+  }
 
   /** Checks values that binding alone cannot; every message names the key and expected form. */
   public JobConfig validate() {
@@ -155,6 +171,9 @@ public record JobConfig(
     require(errors, labels.names() != null && !labels.names().isEmpty() || !input.hasLabels(), "labels.names",
         "the public list of labels (needed when input.label_column is set)");
     require(errors, List.of("public", "dp").contains(labels.proportions()), "labels.proportions", "'public' or 'dp'");
+    require(errors, List.of("records", "users").contains(labels.shares()), "labels.shares", "'records' or 'users'");
+    require(errors, labels.clip() >= 0 && Double.isFinite(labels.clip()), "labels.clip",
+        "a number >= 0 (the L2 bound of one user's label-count vector; 0 means input.max_records_per_user)");
     if (labels.weights() != null) {
       for (Map.Entry<String, Double> w : labels.weights().entrySet()) {
         require(errors, labels.names() != null && labels.names().contains(w.getKey()), "labels.weights." + w.getKey(), "a label listed in labels.names");
@@ -201,7 +220,7 @@ public record JobConfig(
       require(errors, generator.model() != null && !generator.model().isBlank(), "generator.model", "a model name");
     }
     require(errors, output.dir() != null && !output.dir().isBlank(), "output.dir", "a directory path");
-    require(errors, budget.totalEpsilon() >= 0, "budget.total_epsilon", "a number >= 0 (0 means no cap)");
+    budget.validate(errors);
     if (!errors.isEmpty()) {
       throw new ConfigException("Invalid configuration:\n  " + String.join("\n  ", errors));
     }

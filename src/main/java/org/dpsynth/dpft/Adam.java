@@ -26,6 +26,11 @@ public final class Adam {
     this.t = t;
   }
 
+  /** An independent copy of the optimiser state. */
+  public Adam copy() {
+    return new Adam(m.clone(), v.clone(), t);
+  }
+
   /** params -= lr · m̂ / (√v̂ + eps). */
   public void step(double[] params, double[] grad, double lr) {
     t++;

@@ -1,12 +1,10 @@
 package org.dpsynth.dpft;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,18 +21,21 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.dpsynth.config.ConfigException;
-import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.data.InputException;
-import org.dpsynth.pe.RunDirectory;
-import org.dpsynth.pe.Selection;
 import org.dpsynth.privacy.GridGaussianMechanism;
-import org.dpsynth.privacy.LedgerEntry;
 import org.dpsynth.privacy.NoiseSource;
-import org.dpsynth.privacy.PrivacyLedger;
-import org.dpsynth.privacy.SeededNoise;
+import org.dpsynth.run.ChargedRun;
+import org.dpsynth.run.LabelShares;
+import org.dpsynth.run.Ledgers;
+import org.dpsynth.run.Persisted;
+import org.dpsynth.run.PrivateRun;
+import org.dpsynth.run.RunDirectory;
+import org.dpsynth.run.RunFingerprint;
+import org.dpsynth.run.RunManifest;
+import org.dpsynth.run.Seeds;
 
 /**
  * DP fine-tuning then sampling (Yue et al., ACL 2023, "Synthetic Text Generation with Differential
@@ -44,11 +45,13 @@ import org.dpsynth.privacy.SeededNoise;
  * codes and write them as PE does ({@code public/synthetic/}: id, text, label, iteration,
  * parent_id).
  *
- * <p>Every step is written to the privacy ledger (a "poisson-gaussian" entry) before its noise is
- * drawn. Checkpoints (parameters, optimiser state, step) go to {@code private/checkpoint.bin}
- * every {@code dpft.checkpoint_every} steps; a re-run on the same directory resumes from the last
- * one. A step that is in the ledger but after the checkpoint was drawn by a process that died
- * before anything derived from it was written; it is redone without a second charge.
+ * <p>The run follows the privacy-run protocol of {@link PrivateRun}: the DP counts and all T steps
+ * (one "poisson-gaussian" entry) are charged to the dataset's ledger before the first draw. The
+ * steps are released in segments that end at a checkpoint ({@code dpft.checkpoint_every}): a
+ * segment's draws are used only inside it, and nothing derived from them is written or printed
+ * until its checkpoint ({@code private/checkpoint.bin}) is committed. A crash inside a segment
+ * therefore leaves its draws unobserved, and the resumed run redraws the segment from the last
+ * checkpoint under the same charge.
  */
 public final class DpFineTuning {
   static final StructType SYNTHETIC_SCHEMA = new StructType()
@@ -57,6 +60,9 @@ public final class DpFineTuning {
       .add("label", DataTypes.StringType, false)
       .add("iteration", DataTypes.IntegerType, false)
       .add("parent_id", DataTypes.StringType, true);
+  /** The ledger name of the T DP-SGD steps; each segment's release is a part of it. */
+  static final String STEPS = "dpft/steps";
+  static final String USER_COUNT = "dpft/user-count";
 
   private final SparkSession spark;
   private final DpftConfig cfg;
@@ -66,13 +72,12 @@ public final class DpFineTuning {
   private final List<String> labels;
   private final DpftPlan plan;
   private final NoiseSource noiseSpec;
-  private final long started = System.nanoTime();
-  private String runId;
-  private PrivacyLedger ledger;
+  private PrivateRun privateRun;
+  private ChargedRun charged;
   private Double dpUserCount;
   private double expectedBatch;
 
-  /** @param boundary called with "step-N-checkpointed" after each checkpoint (tests stop the driver there) */
+  /** @param boundary called with "step-N-checkpointed" after each checkpoint and the protocol's phase names (tests stop the driver there) */
   public DpFineTuning(SparkSession spark, DpftConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
     this.spark = spark;
     this.cfg = cfg;
@@ -94,8 +99,10 @@ public final class DpFineTuning {
 
   /** Runs or resumes the job; returns the fine-tuned parameters. */
   public double[] run() {
-    run.create();
-    startOrResume();
+    String dataset = cfg.input().datasetName();
+    privateRun = PrivateRun.open(run, new PrivateRun.Settings("dpft", RunFingerprint.of(cfg), dataset,
+        Ledgers.open(cfg.budget().ledger(), dataset, run), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noiseSpec),
+        console, boundary);
     if (!noiseSpec.isSecure()) {
       console.println("WARNING: noise source is " + noiseSpec.description());
     }
@@ -113,19 +120,21 @@ public final class DpFineTuning {
         plan.steps(), plan.samplingRate(), shape.parameters(),
         cfg.privacy().epsilon() == null ? "(given sigma)" : String.format("%.4g", cfg.privacy().epsilon()),
         plan.delta(), plan.noiseMultiplier(), plan.noiseStddev(), plan.clip());
+    privateRun.preflight(charges());
     writeManifest("running", 0, 0);
 
     JavaRDD<UserExamples> users = privateUsers(pre.vocabulary());
     try {
+      charged = privateRun.charge(charges()); // right before the first draw
       expectedBatch = expectedBatchSize(users);
       double[] proportions = labelProportions(users);
       double[] params = train(users, shape, pre.parameters());
-      ModelFile.writeModel(modelFile(), new ModelFile.Model(shape, pre.vocabulary(), params,
-          "dpsynth dpft run " + runId + " (DP-SGD; epsilon " + plan.epsilon(plan.steps()) + " at delta " + plan.delta() + ") from " + pre.provenance()));
+      run.commit(modelFile(), ModelFile.modelBytes(new ModelFile.Model(shape, pre.vocabulary(), params,
+          "dpsynth dpft run " + privateRun.runId() + " (DP-SGD; epsilon " + plan.epsilon(plan.steps()) + " at delta " + plan.delta() + ") from " + pre.provenance())));
       int written = generate(new FeedForwardLm(shape, params), pre.vocabulary(), proportions);
       double eps = plan.epsilon(plan.steps());
       writeManifest("complete", plan.steps(), written);
-      console.printf("done: %d synthetic samples in %s; epsilon = %.4g at delta = %.3g (RDP, Poisson-subsampled Gaussian; noise: %s)%n",
+      console.printf("done: %d synthetic samples in %s; epsilon = %.4g at delta = %.3g (Poisson-subsampled Gaussian; noise: %s)%n",
           written, run.synthetic(), eps, plan.delta(), noiseSpec.description());
       return params;
     } finally {
@@ -133,11 +142,17 @@ public final class DpFineTuning {
     }
   }
 
-  // ---------------------------------------------------------------- identity and resume
-
-  private void startOrResume() {
-    runId = run.startOrResume(cfg, console);
-    ledger = PrivacyLedger.open(run.ledger());
+  /** The DP counts (if any) and all T steps as one Poisson-subsampled Gaussian charge. */
+  private List<PrivateRun.Charge> charges() {
+    List<PrivateRun.Charge> out = new ArrayList<>();
+    if (cfg.dpft().dpUserCount()) {
+      out.add(PrivateRun.Charge.gaussian(USER_COUNT, plan.countNoise(), 1.0, 1));
+    }
+    if (cfg.labels().dpProportions()) {
+      out.add(LabelShares.charge(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.countNoise()));
+    }
+    out.add(PrivateRun.Charge.poissonGaussian(STEPS, plan.samplingRate(), plan.noiseStddev(), plan.clip(), plan.steps()));
+    return out;
   }
 
   // ---------------------------------------------------------------- private side
@@ -151,7 +166,7 @@ public final class DpFineTuning {
         ObjectNode d = RunDirectory.JSON.createObjectNode();
         d.put("note", "PRIVATE: exact counts over the private corpus; never share");
         diag.forEach(d::put);
-        RunDirectory.writeJson(run.diagnostics(), d);
+        run.writeJson(run.diagnostics(), d);
         if (diag.get("records_after_bounding") == 0) {
           throw new InputException(cfg.input().path() + ": no usable records (need a user id, a non-empty text and a label from labels.names); "
               + "details in " + run.diagnostics());
@@ -171,20 +186,13 @@ public final class DpFineTuning {
     if (!cfg.dpft().dpUserCount()) {
       return cfg.dpft().publicExpectedBatchSize();
     }
-    Path file = run.publicDir().resolve("user-count.json");
-    double noisy;
-    if (Files.isRegularFile(file)) {
-      noisy = RunDirectory.readJson(file).path("noisy_user_count").asDouble();
-    } else {
-      GridGaussianMechanism mech = new GridGaussianMechanism(1.0, 1);
-      noisy = releaseCount("dpft/user-count", DpSgdJob.userCountSum(users, mech), mech)[0];
-      ObjectNode o = RunDirectory.JSON.createObjectNode();
+    GridGaussianMechanism mech = new GridGaussianMechanism(1.0, 1);
+    double noisy = charged.release(USER_COUNT, run.vectorRelease(run.publicDir().resolve("user-count.json"), "noisy_user_count", o -> {
+      o.put("release", USER_COUNT);
       o.put("mechanism", "gaussian");
       o.put("noise_stddev", plan.countNoise());
       o.put("sensitivity", 1.0);
-      o.put("noisy_user_count", noisy);
-      RunDirectory.writeJson(file, o);
-    }
+    }), noise -> mech.release(LabelShares.clippedSum(DpSgdJob.ones(users), mech, false), plan.countNoise(), noise))[0];
     dpUserCount = noisy;
     double n = Math.max(noisy, 1.0);
     console.printf("DP user count %.1f (noise stddev %.3g) -> expected batch size q*N = %.1f%n", noisy, plan.countNoise(), q * n);
@@ -192,115 +200,100 @@ public final class DpFineTuning {
   }
 
   private double[] labelProportions(JavaRDD<UserExamples> users) {
-    double[] w = new double[labels.size()];
     if (!cfg.labels().dpProportions()) {
-      Map<String, Double> weights = cfg.labels().weights();
-      for (int l = 0; l < w.length; l++) {
-        w[l] = weights == null || weights.isEmpty() ? 1.0 : weights.getOrDefault(labels.get(l), 0.0);
-      }
-      return w;
+      return LabelShares.publicWeights(cfg.labels(), labels);
     }
-    double[] noisy;
-    if (Files.isRegularFile(run.labelRelease())) {
-      JsonNode arr = RunDirectory.readJson(run.labelRelease()).path("noisy_counts");
-      noisy = new double[arr.size()];
-      for (int i = 0; i < noisy.length; i++) {
-        noisy[i] = arr.get(i).asDouble();
-      }
-    } else {
-      GridGaussianMechanism mech = new GridGaussianMechanism(1.0, labels.size());
-      noisy = releaseCount("dpft/labels", DpSgdJob.labelCountSum(users, mech), mech);
-      ObjectNode o = RunDirectory.JSON.createObjectNode();
-      o.put("mechanism", "gaussian");
-      o.put("noise_stddev", plan.countNoise());
-      o.put("sensitivity", 1.0);
-      ArrayNode names = o.putArray("labels");
-      labels.forEach(names::add);
-      ArrayNode values = o.putArray("noisy_counts");
-      for (double v : noisy) {
-        values.add(v);
-      }
-      RunDirectory.writeJson(run.labelRelease(), o);
-    }
-    boolean any = false;
-    for (int l = 0; l < w.length; l++) {
-      w[l] = Math.max(0, noisy[l]);
-      any |= w[l] > 0;
-    }
-    if (!any) {
-      console.println("note: every DP label count is <= 0 after noise; using uniform label proportions");
-      java.util.Arrays.fill(w, 1.0);
-    }
-    return w;
+    double[] noisy = LabelShares.release(charged, DpSgdJob.labelCounts(users, labels.size()), labels, cfg.labels(),
+        cfg.input().maxRecordsPerUser(), plan.countNoise());
+    return LabelShares.proportions(noisy, console);
   }
 
-  private double[] releaseCount(String name, long[] sum, GridGaussianMechanism mech) {
-    String releaseId = runId + "/" + name;
-    if (!ledger.contains(releaseId)) {
-      ledger.append(new LedgerEntry(releaseId, LedgerEntry.GAUSSIAN, plan.countNoise(), 1.0, 1, runId,
-          cfg.input().datasetName(), Instant.now().toString()));
-    }
-    return mech.release(sum, plan.countNoise(), noiseFor(releaseId));
-  }
+  /** Model state after a number of completed steps. */
+  private record State(int done, double[] params, Adam adam) {}
 
   private double[] train(JavaRDD<UserExamples> users, FeedForwardLm.Shape shape, double[] pretrained) {
     int n = shape.parameters();
-    double[] params;
-    Adam adam;
-    int done;
+    State state;
     if (Files.isRegularFile(checkpointFile())) {
-      ModelFile.Checkpoint c = ModelFile.readCheckpoint(checkpointFile(), n);
-      if (!c.runId().equals(runId)) {
-        throw new IllegalStateException(checkpointFile() + " belongs to another run");
-      }
-      params = c.parameters();
-      adam = new Adam(c.adamM(), c.adamV(), c.adamT());
-      done = c.step();
-      console.printf("resuming after step %d from %s%n", done, checkpointFile());
+      state = fromCheckpoint(ModelFile.readCheckpoint(checkpointFile(), n));
+      console.printf("resuming after step %d from %s%n", state.done(), checkpointFile());
     } else {
-      params = pretrained.clone();
+      double[] params = pretrained.clone();
       // Label codes start as the pretrained "no label" code, so step 0 is the public model.
       int d = shape.embed();
       int codes = shape.vocab() * d;
       for (int k = 1; k < shape.codes(); k++) {
         System.arraycopy(params, codes, params, codes + k * d, d);
       }
-      adam = new Adam(n);
-      done = 0;
+      state = new State(0, params, new Adam(n));
     }
     GridGaussianMechanism mech = new GridGaussianMechanism(plan.clip(), n);
-    long t0 = System.nanoTime();
-    for (int step = done + 1; step <= plan.steps(); step++) {
-      PoissonSampling sampling = samplingFor(step);
-      long[] sum = DpSgdJob.gradientSum(users, shape, params, sampling, plan.samplingRate(), cfg.dpft().examplesPerUser(), mech);
-      String releaseId = String.format("%s/dpft/step-%05d", runId, step);
-      if (!ledger.contains(releaseId)) {
-        ledger.append(LedgerEntry.poissonGaussian(releaseId, plan.samplingRate(), plan.noiseStddev(), plan.clip(), 1, runId,
-            cfg.input().datasetName(), Instant.now()));
+    int every = cfg.dpft().checkpointEvery();
+    while (state.done() < plan.steps()) {
+      long t0 = System.nanoTime();
+      State before = state;
+      int from = before.done() + 1;
+      int to = Math.min(plan.steps(), (before.done() / every + 1) * every);
+      ModelFile.Checkpoint c = charged.release(String.format("%s/%05d-%05d", STEPS, from, to), checkpointAfter(to, n),
+          noise -> segment(users, shape, mech, before, to, noise));
+      state = fromCheckpoint(c);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      privateRun.timing("dp-sgd", seconds);
+      double moved = 0;
+      for (int i = 0; i < n; i++) {
+        moved += (state.params()[i] - before.params()[i]) * (state.params()[i] - before.params()[i]);
       }
-      double[] g = DpSgdStep.noisyMeanGradient(sum, mech, plan.noiseStddev(), noiseFor(releaseId), expectedBatch);
+      // Printed only now: the segment's draws are committed (checkpoint), so they are never redrawn.
+      console.printf("step %d/%d  %6.1fs  epsilon spent %.4g  parameters moved %.3g since step %d  (checkpoint)%n", to, plan.steps(),
+          seconds, plan.epsilon(to), Math.sqrt(moved), before.done());
+      boundary.accept("step-" + to + "-checkpointed");
+    }
+    return state.params();
+  }
+
+  private State fromCheckpoint(ModelFile.Checkpoint c) {
+    if (!c.runId().equals(privateRun.runId())) {
+      throw new IllegalStateException(checkpointFile() + " belongs to another run");
+    }
+    return new State(c.step(), c.parameters(), new Adam(c.adamM(), c.adamV(), c.adamT()));
+  }
+
+  /** DP-SGD steps after {@code from.done()} through {@code to}; the result is only used once committed. */
+  private ModelFile.Checkpoint segment(JavaRDD<UserExamples> users, FeedForwardLm.Shape shape, GridGaussianMechanism mech,
+      State from, int to, NoiseSource noise) {
+    double[] params = from.params().clone();
+    Adam adam = from.adam().copy();
+    for (int step = from.done() + 1; step <= to; step++) {
+      long[] sum = DpSgdJob.gradientSum(users, shape, params, samplingFor(step), plan.samplingRate(), cfg.dpft().examplesPerUser(), mech);
+      double[] g = DpSgdStep.noisyMeanGradient(sum, mech, plan.noiseStddev(), noise, expectedBatch);
       if ("adam".equals(cfg.dpft().optimizer())) {
         adam.step(params, g, cfg.dpft().learningRate());
       } else {
         Adam.sgd(params, g, cfg.dpft().learningRate());
       }
-      boolean checkpoint = step % cfg.dpft().checkpointEvery() == 0 || step == plan.steps();
-      if (checkpoint) {
-        ModelFile.writeCheckpoint(checkpointFile(), new ModelFile.Checkpoint(runId, step, params, adam.m(), adam.v(), adam.t()));
-      }
-      if (checkpoint || step == done + 1) {
-        double noisyNorm = 0;
-        for (double x : g) {
-          noisyNorm += x * x;
-        }
-        console.printf("step %d/%d  %6.1fs  epsilon spent %.4g  noisy update norm %.3g%s%n", step, plan.steps(),
-            (System.nanoTime() - t0) / 1e9, plan.epsilon(step), Math.sqrt(noisyNorm), checkpoint ? "  (checkpoint)" : "");
-      }
-      if (checkpoint) {
-        boundary.accept("step-" + step + "-checkpointed");
-      }
+      boundary.accept("step-" + step + "-drawn");
     }
-    return params;
+    return new ModelFile.Checkpoint(privateRun.runId(), to, params, adam.m(), adam.v(), adam.t());
+  }
+
+  /** The checkpoint after {@code step} steps, committed to {@code private/checkpoint.bin}. */
+  private Persisted<ModelFile.Checkpoint> checkpointAfter(int step, int parameters) {
+    return new Persisted<>() {
+      @Override
+      public boolean committed() {
+        return Files.isRegularFile(checkpointFile()) && ModelFile.readCheckpoint(checkpointFile(), parameters).step() >= step;
+      }
+
+      @Override
+      public ModelFile.Checkpoint read() {
+        return ModelFile.readCheckpoint(checkpointFile(), parameters);
+      }
+
+      @Override
+      public void commit(ModelFile.Checkpoint c) {
+        run.commit(checkpointFile(), ModelFile.checkpointBytes(c));
+      }
+    };
   }
 
   private PoissonSampling samplingFor(int step) {
@@ -311,18 +304,10 @@ public final class DpFineTuning {
     return PoissonSampling.seeded(Long.parseLong(s.substring("seeded:".length())), step);
   }
 
-  private NoiseSource noiseFor(String releaseId) {
-    // A seeded (test) source is re-derived per release so a resumed run draws the same values.
-    if (noiseSpec instanceof SeededNoise seeded) {
-      return new SeededNoise(mix(seeded.seed(), releaseId.substring(releaseId.indexOf('/') + 1).hashCode()));
-    }
-    return noiseSpec;
-  }
-
   // ---------------------------------------------------------------- public side
 
   private int generate(FeedForwardLm model, Vocabulary vocab, double[] proportions) {
-    int[] counts = Selection.allocate(proportions, cfg.generation().samples());
+    int[] counts = LabelShares.allocate(proportions, cfg.generation().samples());
     List<int[]> jobs = new ArrayList<>();
     for (int l = 0; l < labels.size(); l++) {
       for (int i = 0; i < counts[l]; i++) {
@@ -348,14 +333,7 @@ public final class DpFineTuning {
   }
 
   private void writeManifest(String status, int steps, int samples) {
-    ObjectNode m = RunDirectory.JSON.createObjectNode();
-    m.put("tool", "dpsynth");
-    m.put("version", java.util.Objects.requireNonNullElse(DpFineTuning.class.getPackage().getImplementationVersion(), "dev"));
-    m.put("method", "dp-fine-tuning");
-    m.put("status", status);
-    m.put("run_id", runId);
-    m.put("written", Instant.now().toString());
-    m.put("noise", noiseSpec.isSecure() ? "secure" : noiseSpec.description());
+    ObjectNode m = RunManifest.of(privateRun, status, spark.version(), cfg);
     m.put("sampling", "secure".equals(cfg.dpft().sampling()) ? "secure"
         : cfg.dpft().sampling() + " -- TEST ONLY, PREDICTABLE BATCHES");
     ObjectNode p = m.putObject("privacy");
@@ -367,41 +345,33 @@ public final class DpFineTuning {
     p.put("sensitivity", plan.clip());
     p.put("steps", plan.steps());
     p.put("sampling_rate", plan.samplingRate());
-    p.put("accountant", "RDP (Poisson-subsampled Gaussian, integer orders; Mironov et al. 2019, Balle et al. 2020 conversion)");
+    p.put("accountant", "Poisson-subsampled Gaussian: the smaller of the PLD and RDP bounds");
     p.put("count_releases", plan.countReleases());
-    p.put("count_noise_stddev", plan.countNoise());
+    p.put("count_noise_multiplier", plan.countNoise());
     p.put("expected_batch_size", expectedBatch);
     p.put("expected_batch_size_source", cfg.dpft().dpUserCount() ? "dp user count" : "public config");
     if (dpUserCount != null) {
       p.put("dp_user_count", dpUserCount);
     }
+    if (cfg.labels().dpProportions()) {
+      p.put("label_shares", cfg.labels().users() ? "users" : "records");
+      p.put("label_sensitivity", LabelShares.bound(cfg.labels(), cfg.input().maxRecordsPerUser()));
+    }
     p.put("max_records_per_user", cfg.input().maxRecordsPerUser());
     p.put("examples_per_user_per_step", cfg.dpft().examplesPerUser());
     p.put("label_proportions", cfg.labels().proportions());
-    p.put("ledger", run.root().relativize(run.ledger()).toString());
+    p.put("min_users", cfg.privacy().minUsers());
+    p.put("dataset_epsilon", privateRun.datasetEpsilon());
     ArrayNode labelNames = m.putArray("labels");
     labels.forEach(labelNames::add);
     m.put("steps_done", steps);
     m.put("synthetic_samples", samples);
     m.put("pretrained_model", cfg.model().pretrained());
-    ObjectNode timings = m.putObject("timings");
-    timings.put("elapsed_seconds", (System.nanoTime() - started) / 1e9);
-    ObjectNode versions = m.putObject("versions");
-    versions.put("spark", spark.version());
-    versions.put("java", System.getProperty("java.version"));
-    m.set("config", ConfigLoader.toTree(cfg));
-    RunDirectory.writeJson(run.manifest(), m);
+    RunManifest.write(privateRun, m);
   }
 
-  /** A public seed derived from several integers (SplitMix64 finaliser). */
+  /** A public seed derived from several integers. */
   static long mix(long... parts) {
-    long h = 0x9E3779B97F4A7C15L;
-    for (long p : parts) {
-      h ^= p + 0x9E3779B97F4A7C15L + (h << 6) + (h >>> 2);
-      h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
-      h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
-      h ^= h >>> 31;
-    }
-    return h;
+    return Seeds.mix(parts);
   }
 }

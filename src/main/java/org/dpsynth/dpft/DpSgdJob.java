@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.struct;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -88,14 +87,38 @@ public final class DpSgdJob {
     }
   }
 
-  /** Σ over users of 1, on the grid of {@code mech} (clip 1, dimension 1): the user count. */
-  public static long[] userCountSum(JavaRDD<UserExamples> users, GridGaussianMechanism mech) {
-    return users.mapPartitions(new CountPartition(mech, false)).treeReduce(GridGaussianMechanism::addInto, 2);
+  /** One vector per user: {1}, for the DP user count. */
+  public static JavaRDD<long[]> ones(JavaRDD<UserExamples> users) {
+    return users.map(new Ones());
   }
 
-  /** Σ over users of their per-label record counts clipped to L2 norm 1 (dimension = labels). */
-  public static long[] labelCountSum(JavaRDD<UserExamples> users, GridGaussianMechanism mech) {
-    return users.mapPartitions(new CountPartition(mech, true)).treeReduce(GridGaussianMechanism::addInto, 2);
+  /** One vector per user: the user's (bounded) record count per label. */
+  public static JavaRDD<long[]> labelCounts(JavaRDD<UserExamples> users, int numLabels) {
+    return users.map(new LabelCounts(numLabels));
+  }
+
+  private static final class Ones implements Function<UserExamples, long[]> {
+    @Override
+    public long[] call(UserExamples u) {
+      return new long[] {1};
+    }
+  }
+
+  private static final class LabelCounts implements Function<UserExamples, long[]> {
+    private final int numLabels;
+
+    LabelCounts(int numLabels) {
+      this.numLabels = numLabels;
+    }
+
+    @Override
+    public long[] call(UserExamples u) {
+      long[] counts = new long[numLabels];
+      for (int c : u.codes()) {
+        counts[c - 1]++; // code 0 is "no label"
+      }
+      return counts;
+    }
   }
 
   private static final class ToExamples implements Function<Row, UserExamples> {
@@ -135,35 +158,6 @@ public final class DpSgdJob {
       StepTask t = task.value();
       Iterable<UserExamples> it = () -> users;
       return List.of(DpSgdStep.sum(t.model(), it, t.sampling, t.q, t.examplesPerUser, t.mech)).iterator();
-    }
-  }
-
-  private static final class CountPartition implements FlatMapFunction<Iterator<UserExamples>, long[]> {
-    private final GridGaussianMechanism mech;
-    private final boolean perLabel;
-
-    CountPartition(GridGaussianMechanism mech, boolean perLabel) {
-      this.mech = mech;
-      this.perLabel = perLabel;
-    }
-
-    @Override
-    public Iterator<long[]> call(Iterator<UserExamples> users) {
-      long[] sum = new long[mech.dimension()];
-      double[] v = new double[mech.dimension()];
-      while (users.hasNext()) {
-        UserExamples u = users.next();
-        Arrays.fill(v, 0);
-        if (perLabel) {
-          for (int c : u.codes()) {
-            v[c - 1] += 1;
-          }
-        } else {
-          v[0] = 1;
-        }
-        GridGaussianMechanism.addInto(sum, mech.quantize(GridGaussianMechanism.clipToNorm(v, mech.clipBeforeRounding())));
-      }
-      return List.of(sum).iterator();
     }
   }
 }

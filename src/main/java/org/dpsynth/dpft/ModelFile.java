@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -36,7 +35,12 @@ public final class ModelFile {
   private ModelFile() {}
 
   public static void writeModel(Path file, Model model) {
-    writeAtomically(file, out -> {
+    writeAtomically(file, modelBytes(model));
+  }
+
+  /** The model file's bytes (for a run directory, which commits them itself). */
+  public static byte[] modelBytes(Model model) {
+    return serialise(out -> {
       out.writeInt(MODEL_MAGIC);
       out.writeInt(VERSION);
       FeedForwardLm.Shape s = model.shape();
@@ -69,7 +73,12 @@ public final class ModelFile {
   }
 
   public static void writeCheckpoint(Path file, Checkpoint c) {
-    writeAtomically(file, out -> {
+    writeAtomically(file, checkpointBytes(c));
+  }
+
+  /** The checkpoint file's bytes (for a run directory, which commits them itself). */
+  public static byte[] checkpointBytes(Checkpoint c) {
+    return serialise(out -> {
       out.writeInt(CHECKPOINT_MAGIC);
       out.writeInt(VERSION);
       out.writeUTF(c.runId());
@@ -128,15 +137,22 @@ public final class ModelFile {
     return v;
   }
 
-  private static void writeAtomically(Path file, Writer writer) {
+  private static byte[] serialise(Writer writer) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(bytes, 1 << 16))) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void writeAtomically(Path file, byte[] bytes) {
     try {
       Path parent = file.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       Path tmp = parent.resolve("." + file.getFileName() + ".tmp");
-      try (OutputStream os = Files.newOutputStream(tmp);
-          DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os, 1 << 16))) {
-        writer.write(out);
-      }
+      Files.write(tmp, bytes);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }

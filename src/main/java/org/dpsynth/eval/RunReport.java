@@ -37,8 +37,8 @@ public final class RunReport {
 
     HtmlPage page = new HtmlPage("dpsynth run report");
     String version = manifest.path("version").asText("null");
-    page.paragraph(String.format(Locale.ROOT, "Run %s, status %s, written %s by dpsynth%s (%s).",
-        manifest.path("run_id").asText(), manifest.path("status").asText(), manifest.path("written").asText(),
+    page.paragraph(String.format(Locale.ROOT, "Run %s, status %s, by dpsynth%s (%s).",
+        manifest.path("run_id").asText(), manifest.path("status").asText(),
         "null".equals(version) ? "" : " " + version, manifest.path("method").asText()));
     String noise = manifest.path("noise").asText();
     if (!"secure".equals(noise)) {

@@ -11,14 +11,12 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -37,11 +35,16 @@ import org.dpsynth.foundation.Generator;
 import org.dpsynth.foundation.Models;
 import org.dpsynth.foundation.local.LocalGenerator;
 import org.dpsynth.privacy.GridGaussianMechanism;
-import org.dpsynth.privacy.LedgerEntry;
 import org.dpsynth.privacy.NoiseSource;
 import org.dpsynth.privacy.PldAccountant;
-import org.dpsynth.privacy.PrivacyLedger;
 import org.dpsynth.privacy.RdpAccountant;
+import org.dpsynth.run.ChargedRun;
+import org.dpsynth.run.Ledgers;
+import org.dpsynth.run.Persisted;
+import org.dpsynth.run.PrivateRun;
+import org.dpsynth.run.RunDirectory;
+import org.dpsynth.run.RunFingerprint;
+import org.dpsynth.run.RunManifest;
 import scala.Tuple2;
 
 /**
@@ -69,17 +72,26 @@ import scala.Tuple2;
  */
 public final class FewShotGeneration {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** The ledger name of the run's single charge; each step's release is a part of it. */
+  static final String TOKENS = "fewshot/tokens";
 
   private final SparkSession spark;
   private final FewShotConfig cfg;
-  private final Path root;
+  private final RunDirectory dir;
   private final PrintStream console;
+  private final Consumer<String> boundary;
 
   public FewShotGeneration(SparkSession spark, FewShotConfig cfg, Path runDir, PrintStream console) {
+    this(spark, cfg, runDir, console, phase -> {});
+  }
+
+  /** @param boundary called with the protocol's phase names ({@link PrivateRun#open}); tests stop the driver there */
+  public FewShotGeneration(SparkSession spark, FewShotConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
     this.spark = spark;
     this.cfg = cfg;
-    this.root = runDir;
+    this.dir = new RunDirectory(runDir);
     this.console = console;
+    this.boundary = boundary;
   }
 
   /** What the run released. */
@@ -93,15 +105,11 @@ public final class FewShotGeneration {
   }
 
   public Path publicDir() {
-    return root.resolve("public");
+    return dir.publicDir();
   }
 
   public Path privateDir() {
-    return root.resolve("private");
-  }
-
-  public Path ledgerPath() {
-    return root.resolve("privacy-ledger.jsonl");
+    return dir.privateDir();
   }
 
   /** The noise multiplier and ε of the configured run (public arithmetic only). */
@@ -119,10 +127,13 @@ public final class FewShotGeneration {
   }
 
   public Result run() {
-    long t0 = System.nanoTime();
     var f = cfg.fewshot();
     List<String> labels = cfg.labels().names();
     NoiseSource noise = NoiseSource.parse(cfg.privacy().noise());
+    String dataset = cfg.input().datasetName();
+    PrivateRun privateRun = PrivateRun.open(dir, new PrivateRun.Settings("fewshot", RunFingerprint.of(cfg), dataset,
+        Ledgers.open(cfg.budget().ledger(), dataset, dir), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noise),
+        console, boundary);
     if (!noise.isSecure()) {
       console.println("WARNING: noise = " + noise.description());
     }
@@ -131,88 +142,90 @@ public final class FewShotGeneration {
     double epsilon = plan[1];
     long steps = (long) plan[2];
     double noiseStddev = z * TokenDistributions.SENSITIVITY;
-    try {
-      Files.createDirectories(publicDir());
-      Files.createDirectories(privateDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create run directory " + root, e);
-    }
-    Path manifest = publicDir().resolve("manifest.json");
-    if (Files.exists(manifest) && readJson(manifest).path("complete").asBoolean(false)) {
-      console.printf("run in %s is complete; nothing to do (epsilon = %.4g, delta = %.3g)%n", root, epsilon, cfg.privacy().delta());
+    if (Files.exists(dir.manifest()) && "complete".equals(RunDirectory.readJson(dir.manifest()).path("status").asText())) {
+      console.printf("run in %s is complete; nothing to do (epsilon = %.4g, delta = %.3g)%n", dir.root(), epsilon, cfg.privacy().delta());
       return new Result(epsilon, cfg.privacy().delta(), z, steps, readProgress(labels, f.demonstrationsPerLabel()));
     }
+    List<PrivateRun.Charge> charges = List.of(PrivateRun.Charge.poissonGaussian(TOKENS, f.samplingRate(), noiseStddev,
+        TokenDistributions.SENSITIVITY, steps));
+    privateRun.preflight(charges);
     ObjectNode state = loadOrCreateState(noise);
-    String runId = state.get("run_id").asText();
-    String releaseId = "fewshot/" + runId + "/tokens";
-    PrivacyLedger ledger = PrivacyLedger.open(ledgerPath());
-    if (!ledger.contains(releaseId)) {
-      // Ledger first: the whole run's draws are charged before the first one is made.
-      ledger.append(LedgerEntry.poissonGaussian(releaseId, f.samplingRate(), noiseStddev,
-          TokenDistributions.SENSITIVITY, steps, runId, cfg.input().datasetName(), Instant.now()));
-    } else {
-      console.println("resuming run " + runId + " (already charged in the ledger; no new spend)");
-    }
     console.printf("few-shot: %d labels x %d demonstrations, q = %.4g, M = %d, sigma (noise multiplier) = %.4g, epsilon = %.4g at delta = %.3g (%s, %d steps per label)%n",
         labels.size(), f.demonstrationsPerLabel(), f.samplingRate(), f.subsets(), z, epsilon, cfg.privacy().delta(),
         cfg.privacy().accountant(), steps);
+    writeManifest(privateRun, "running", z, epsilon, steps);
 
-    List<Demo> demos = readProgress(labels, f.demonstrationsPerLabel());
-    int step = progressStep();
+    List<Demo> initial = readProgress(labels, f.demonstrationsPerLabel());
+    int done = progressStep();
     SecretSampler sampler = new SecretSampler(HexFormat.of().parseHex(state.get("sampling_key").asText()));
     JavaRDD<UserPool> pools = pools(sampler).persist(StorageLevel.MEMORY_ONLY());
     Generator generator = Models.generator(cfg.generator(), null);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<Demo> demos = initial;
+    // The whole run's draws are charged before the first one is made.
+    ChargedRun charged = privateRun.charge(charges);
     try {
-      while (step < f.maxTokens() && demos.stream().anyMatch(d -> !d.done())) {
+      for (int step = done; step < f.maxTokens() && demos.stream().anyMatch(d -> !d.done()); step++) {
         long ts = System.nanoTime();
-        List<Active> active = new ArrayList<>();
-        for (int slot = 0; slot < demos.size(); slot++) {
-          Demo d = demos.get(slot);
-          if (d.done()) {
-            continue;
-          }
-          int label = labels.indexOf(d.label());
-          String publicPrompt = FewShotPrompts.generation(f.instruction(), List.of(), d.label(), d.tokens());
-          List<String> cand = TokenDistributions.candidates(generator, publicPrompt, f.candidates());
-          GridGaussianMechanism mech = TokenDistributions.mechanism(cand.size());
-          long[] pub = mech.quantize(TokenDistributions.restricted(generator, publicPrompt, cand));
-          active.add(new Active(slot, label, d.index(), d.label(), List.copyOf(d.tokens()), cand, pub));
-        }
-        Map<Integer, long[]> sums = stepSums(jsc, pools, sampler, active, step);
-        List<Demo> next = new ArrayList<>(demos);
-        for (Active a : active) {
-          long[] sum = sums.get(a.slot());
-          if (sum == null) { // no user of this label was sampled: every subset used the public prompt
-            sum = new long[a.publicQuantized().length];
-            for (int i = 0; i < sum.length; i++) {
-              sum[i] = Math.multiplyExact(a.publicQuantized()[i], (long) f.subsets());
-            }
-          }
-          double[] noisy = TokenDistributions.mechanism(a.candidates().size()).release(sum, noiseStddev, noise);
-          String token = a.candidates().get(TokenDistributions.argmax(noisy));
-          List<String> toks = new ArrayList<>(a.tokens());
-          boolean done = token.equals(LocalGenerator.EOS_TOKEN) || token.equals("\n");
-          if (!done) {
-            toks.add(token);
-          }
-          done = done || toks.size() >= f.maxTokens();
-          next.set(a.slot(), new Demo(a.labelName(), a.demo(), List.copyOf(toks), done));
-        }
-        demos = next;
-        step++;
-        writeProgress(step, demos); // released tokens persisted before the next step uses them
-        console.printf("step %d/%d: %d demonstrations still open (%.1f s)%n", step, f.maxTokens(),
-            demos.stream().filter(d -> !d.done()).count(), (System.nanoTime() - ts) / 1e9);
+        final int s = step;
+        final List<Demo> before = demos;
+        demos = charged.release(String.format("%s/step-%04d", TOKENS, step + 1), progressAfter(step + 1),
+            stepNoise -> drawStep(jsc, pools, sampler, generator, before, s, noiseStddev, stepNoise));
+        double seconds = (System.nanoTime() - ts) / 1e9;
+        privateRun.timing("token-steps", seconds);
+        console.printf("step %d/%d: %d demonstrations still open (%.1f s)%n", step + 1, f.maxTokens(),
+            demos.stream().filter(d -> !d.done()).count(), seconds);
       }
     } finally {
       pools.unpersist(false);
     }
     writeDemonstrations(demos);
-    writeManifest(manifest, z, epsilon, steps, noise, runId, (System.nanoTime() - t0) / 1e9);
+    writeManifest(privateRun, "complete", z, epsilon, steps);
     console.printf("done: %d demonstrations in %s; epsilon = %.4g at delta = %.3g%n", demos.size(),
         publicDir().resolve("demonstrations"), epsilon, cfg.privacy().delta());
     return new Result(epsilon, cfg.privacy().delta(), z, steps, demos);
+  }
+
+  /**
+   * One token step for every open demonstration: the exact sums over subsets (executors), noise on
+   * the driver, the argmax token appended. Returns the demonstrations after the step; nothing is
+   * written or printed here (the protocol commits the result first).
+   */
+  private List<Demo> drawStep(JavaSparkContext jsc, JavaRDD<UserPool> pools, SecretSampler sampler, Generator generator,
+      List<Demo> demos, int step, double noiseStddev, NoiseSource noise) {
+    var f = cfg.fewshot();
+    List<String> labels = cfg.labels().names();
+    List<Active> active = new ArrayList<>();
+    for (int slot = 0; slot < demos.size(); slot++) {
+      Demo d = demos.get(slot);
+      if (d.done()) {
+        continue;
+      }
+      int label = labels.indexOf(d.label());
+      String publicPrompt = FewShotPrompts.generation(f.instruction(), List.of(), d.label(), d.tokens());
+      List<String> cand = TokenDistributions.candidates(generator, publicPrompt, f.candidates());
+      GridGaussianMechanism mech = TokenDistributions.mechanism(cand.size());
+      long[] pub = mech.quantize(TokenDistributions.restricted(generator, publicPrompt, cand));
+      active.add(new Active(slot, label, d.index(), d.label(), List.copyOf(d.tokens()), cand, pub));
+    }
+    Map<Integer, long[]> sums = stepSums(jsc, pools, sampler, active, step);
+    List<Demo> next = new ArrayList<>(demos);
+    for (Active a : active) {
+      long[] sum = sums.get(a.slot());
+      if (sum == null) { // no user of this label was sampled: every subset used the public prompt
+        sum = FillEmptySubsets.publicOnly(a.publicQuantized(), f.subsets());
+      }
+      double[] noisy = TokenDistributions.mechanism(a.candidates().size()).release(sum, noiseStddev, noise);
+      String token = a.candidates().get(TokenDistributions.argmax(noisy));
+      List<String> toks = new ArrayList<>(a.tokens());
+      boolean done = token.equals(LocalGenerator.EOS_TOKEN) || token.equals("\n");
+      if (!done) {
+        toks.add(token);
+      }
+      done = done || toks.size() >= f.maxTokens();
+      next.set(a.slot(), new Demo(a.labelName(), a.demo(), List.copyOf(toks), done));
+    }
+    return List.copyOf(next);
   }
 
   /** One open demonstration of a step (public values only). */
@@ -430,12 +443,21 @@ public final class FewShotGeneration {
     public Tuple2<Integer, long[]> call(Tuple2<Integer, Tuple2<long[], Integer>> t) {
       StepPlan p = plan();
       long[] pub = p.active().stream().filter(a -> a.slot() == t._1()).findFirst().orElseThrow().publicQuantized();
-      long[] sum = t._2()._1().clone();
-      long empty = p.subsets() - t._2()._2();
+      return new Tuple2<>(t._1(), fill(t._2()._1(), pub, p.subsets() - t._2()._2()));
+    }
+
+    /** The sum of {@code nonEmpty} plus the public prompt's distribution for each of the {@code empty} subsets. */
+    static long[] fill(long[] nonEmpty, long[] publicQuantized, long empty) {
+      long[] sum = nonEmpty.clone();
       for (int i = 0; i < sum.length; i++) {
-        sum[i] = Math.addExact(sum[i], Math.multiplyExact(pub[i], empty));
+        sum[i] = Math.addExact(sum[i], Math.multiplyExact(publicQuantized[i], empty));
       }
-      return new Tuple2<>(t._1(), sum);
+      return sum;
+    }
+
+    /** The sum when no user of the label was sampled: all M subsets use the public prompt. */
+    static long[] publicOnly(long[] publicQuantized, int subsets) {
+      return fill(new long[publicQuantized.length], publicQuantized, subsets);
     }
   }
 
@@ -444,14 +466,13 @@ public final class FewShotGeneration {
   private ObjectNode loadOrCreateState(NoiseSource noise) {
     Path file = privateDir().resolve("fewshot-state.json");
     if (Files.exists(file)) {
-      return (ObjectNode) readJson(file);
+      return (ObjectNode) RunDirectory.readJson(file);
     }
     ObjectNode s = JSON.createObjectNode();
-    s.put("run_id", UUID.randomUUID().toString());
     byte[] key = noise.isSecure() ? SecretSampler.newKey()
         : java.nio.ByteBuffer.allocate(32).putLong(cfg.fewshot().seed()).putLong(cfg.privacy().noise().hashCode()).array();
     s.put("sampling_key", HexFormat.of().formatHex(key));
-    writeJson(file, s);
+    dir.writeJson(file, s);
     return s;
   }
 
@@ -460,13 +481,13 @@ public final class FewShotGeneration {
   }
 
   private int progressStep() {
-    return Files.exists(progressFile()) ? readJson(progressFile()).path("step").asInt(0) : 0;
+    return Files.exists(progressFile()) ? RunDirectory.readJson(progressFile()).path("step").asInt(0) : 0;
   }
 
   private List<Demo> readProgress(List<String> labels, int perLabel) {
     List<Demo> demos = new ArrayList<>();
     if (Files.exists(progressFile())) {
-      for (JsonNode d : readJson(progressFile()).path("demonstrations")) {
+      for (JsonNode d : RunDirectory.readJson(progressFile()).path("demonstrations")) {
         List<String> toks = new ArrayList<>();
         d.path("tokens").forEach(t -> toks.add(t.asText()));
         demos.add(new Demo(d.get("label").asText(), d.get("index").asInt(), List.copyOf(toks), d.get("done").asBoolean()));
@@ -481,19 +502,35 @@ public final class FewShotGeneration {
     return demos;
   }
 
-  private void writeProgress(int step, List<Demo> demos) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("step", step);
-    ArrayNode arr = o.putArray("demonstrations");
-    for (Demo d : demos) {
-      ObjectNode n = arr.addObject();
-      n.put("label", d.label());
-      n.put("index", d.index());
-      n.put("done", d.done());
-      ArrayNode t = n.putArray("tokens");
-      d.tokens().forEach(t::add);
-    }
-    writeJson(progressFile(), o);
+  /** The released tokens after {@code step} steps, committed to {@code public/progress.json}. */
+  private Persisted<List<Demo>> progressAfter(int step) {
+    return new Persisted<>() {
+      @Override
+      public boolean committed() {
+        return progressStep() >= step;
+      }
+
+      @Override
+      public List<Demo> read() {
+        return readProgress(cfg.labels().names(), cfg.fewshot().demonstrationsPerLabel());
+      }
+
+      @Override
+      public void commit(List<Demo> demos) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("step", step);
+        ArrayNode arr = o.putArray("demonstrations");
+        for (Demo d : demos) {
+          ObjectNode n = arr.addObject();
+          n.put("label", d.label());
+          n.put("index", d.index());
+          n.put("done", d.done());
+          ArrayNode t = n.putArray("tokens");
+          d.tokens().forEach(t::add);
+        }
+        dir.writeJson(progressFile(), o);
+      }
+    };
   }
 
   private void writeDemonstrations(List<Demo> demos) {
@@ -509,43 +546,24 @@ public final class FewShotGeneration {
         .parquet(publicDir().resolve("demonstrations").toString());
   }
 
-  private void writeManifest(Path manifest, double z, double epsilon, long steps, NoiseSource noise, String runId, double seconds) {
-    ObjectNode m = JSON.createObjectNode();
-    m.put("job", "fewshot");
-    m.put("complete", true);
-    m.put("run_id", runId);
-    m.put("epsilon", epsilon);
-    m.put("delta", cfg.privacy().delta());
-    m.put("accountant", cfg.privacy().accountant());
-    m.put("epsilon_rdp_cross_check", RdpAccountant.epsilon(cfg.fewshot().samplingRate(), z, steps, cfg.privacy().delta()));
-    m.put("sigma", z);
-    m.put("noise_stddev", z * TokenDistributions.SENSITIVITY);
-    m.put("sensitivity", TokenDistributions.SENSITIVITY);
-    m.put("sampling_rate", cfg.fewshot().samplingRate());
-    m.put("steps_per_label", steps);
-    m.put("noise", noise.description());
-    m.put("seconds", seconds);
-    m.set("config", JSON.valueToTree(cfg));
-    String v = FewShotGeneration.class.getPackage().getImplementationVersion();
-    m.put("version", v == null ? "dev" : v);
-    writeJson(manifest, m);
-  }
-
-  static JsonNode readJson(Path p) {
-    try {
-      return JSON.readTree(p.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + p, e);
-    }
-  }
-
-  static void writeJson(Path p, JsonNode node) {
-    try {
-      Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
-      Files.writeString(tmp, JSON.writeValueAsString(node));
-      Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + p, e);
-    }
+  private void writeManifest(PrivateRun run, String status, double z, double epsilon, long steps) {
+    ObjectNode m = RunManifest.of(run, status, spark.version(), cfg);
+    ObjectNode p = m.putObject("privacy");
+    p.put("unit", "user");
+    p.put("epsilon", epsilon);
+    p.put("delta", cfg.privacy().delta());
+    p.put("accountant", cfg.privacy().accountant());
+    p.put("epsilon_rdp_cross_check", RdpAccountant.epsilon(cfg.fewshot().samplingRate(), z, steps, cfg.privacy().delta()));
+    p.put("sigma", z);
+    p.put("noise_stddev", z * TokenDistributions.SENSITIVITY);
+    p.put("sensitivity", TokenDistributions.SENSITIVITY);
+    p.put("sampling_rate", cfg.fewshot().samplingRate());
+    p.put("steps_per_label", steps);
+    p.put("max_records_per_user", cfg.input().maxRecordsPerUser());
+    p.put("min_users", cfg.privacy().minUsers());
+    p.put("dataset_epsilon", run.datasetEpsilon());
+    ArrayNode names = m.putArray("labels");
+    cfg.labels().names().forEach(names::add);
+    RunManifest.write(run, m);
   }
 }

@@ -40,7 +40,9 @@ final class PrivateEmbeddings {
 
   /** Embeds {@code bounded} and writes per-user rows to {@code dir}; returns texts truncated. */
   static long computeAndStore(SparkSession spark, Dataset<Row> bounded, JobConfig.Embedder cfg, String cacheDir, String dir) {
-    LongAccumulator truncated = spark.sparkContext().longAccumulator("dpsynth.truncated");
+    // Unnamed: a named accumulator shows its exact (private) count in the Spark UI and event log.
+    LongAccumulator truncated = new LongAccumulator();
+    spark.sparkContext().register(truncated);
     Dataset<Row> embedded = bounded
         .select(col(CorpusReader.USER), col(ContributionBounds.SCORE), col(ContributionBounds.LABEL_INDEX), col(CorpusReader.TEXT))
         .mapPartitions(new EmbedRecords(cfg, cacheDir, truncated), Encoders.row(RECORD_SCHEMA));
@@ -52,6 +54,28 @@ final class PrivateEmbeddings {
 
   static Dataset<Row> load(SparkSession spark, String dir) {
     return spark.read().parquet(dir);
+  }
+
+  /** Each user's count of (bounded) records per label, from the per-user rows; never collected. */
+  static org.apache.spark.api.java.JavaRDD<long[]> labelCounts(Dataset<Row> perUser, int numLabels) {
+    return perUser.javaRDD().map(new LabelCounts(numLabels));
+  }
+
+  private static final class LabelCounts implements org.apache.spark.api.java.function.Function<Row, long[]> {
+    private final int numLabels;
+
+    LabelCounts(int numLabels) {
+      this.numLabels = numLabels;
+    }
+
+    @Override
+    public long[] call(Row user) {
+      long[] counts = new long[numLabels];
+      for (Row r : user.<Row>getList(1)) {
+        counts[r.getInt(1)]++;
+      }
+      return counts;
+    }
   }
 
   /** Embeds a partition of (user, score, label, text) rows in batches. */

@@ -1,12 +1,9 @@
 package org.dpsynth.pe;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,17 +17,21 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.data.InputException;
-import org.dpsynth.privacy.GaussianAccountant;
 import org.dpsynth.privacy.GridGaussianMechanism;
 import org.dpsynth.privacy.NoiseSource;
-import org.dpsynth.privacy.LedgerEntry;
-import org.dpsynth.privacy.PrivacyLedger;
-import org.dpsynth.privacy.SeededNoise;
+import org.dpsynth.run.ChargedRun;
+import org.dpsynth.run.LabelShares;
+import org.dpsynth.run.Ledgers;
+import org.dpsynth.run.Persisted;
+import org.dpsynth.run.PrivateRun;
+import org.dpsynth.run.RunDirectory;
+import org.dpsynth.run.RunFingerprint;
+import org.dpsynth.run.RunManifest;
+import org.dpsynth.run.Seeds;
 
 /**
  * The Private Evolution driver with user-level DP (DESIGN.md, "Private Evolution with user-level
@@ -38,8 +39,10 @@ import org.dpsynth.privacy.SeededNoise;
  * records vote (clipped per user on executors, summed with a tree aggregate), release the sum once
  * with discrete Gaussian noise on the driver, threshold, select, and vary.
  *
- * <p>Every release is recorded in the ledger before its noise is drawn and its noisy value is
- * written to disk before it is used, so a resumed run never draws a persisted release twice.
+ * <p>The run follows the privacy-run protocol of {@link PrivateRun}: every release (the label
+ * shares and the T histograms) is charged to the dataset's ledger within its budget before the
+ * first draw, and each noisy value is committed before it is used, so a resumed run never draws a
+ * committed release twice.
  */
 public final class PrivateEvolution {
   private static final StructType POPULATION_SCHEMA = new StructType()
@@ -57,15 +60,15 @@ public final class PrivateEvolution {
   private final List<String> labels;
   private final PrivacyPlan plan;
   private final NoiseSource noiseSpec;
-  private final long started = System.nanoTime();
   private final List<ObjectNode> iterationLog = new ArrayList<>();
-  private String runId;
-  private PrivacyLedger ledger;
+  private PrivateRun privateRun;
+  private ChargedRun charged;
 
   /**
    * @param boundary called with a phase name ("private-embedded", "labels-released",
-   *     "initial-population", "iteration-3-released", "iteration-3-selected")
-   *     after each phase completes; tests use it to stop the driver at that point
+   *     "initial-population", "iteration-3-released", "iteration-3-selected", and the protocol's
+   *     "charged", "drawn:NAME", "released:NAME") after each phase completes; tests use it to stop
+   *     the driver at that point
    */
   public PrivateEvolution(SparkSession spark, JobConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
     this.spark = spark;
@@ -80,18 +83,21 @@ public final class PrivateEvolution {
 
   /** Runs (or resumes) the whole job and returns the final population. */
   public List<Sample> run() {
-    run.create();
-    startOrResume();
-    checkBudget();
+    String dataset = cfg.input().datasetName();
+    privateRun = PrivateRun.open(run, new PrivateRun.Settings("pe", RunFingerprint.of(cfg), dataset,
+        Ledgers.open(cfg.budget().ledger(), dataset, run), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noiseSpec),
+        console, boundary);
     if (!noiseSpec.isSecure()) {
       console.println("WARNING: noise source is " + noiseSpec.description());
     }
     console.printf("dpsynth pe: %d iterations, %d labels, target epsilon %.4g at delta %.3g -> noise multiplier sigma = %.4f (%d Gaussian releases)%n",
         cfg.pe().iterations(), labels.size(), plan.epsilon(), cfg.privacy().delta(), plan.noiseMultiplier(), plan.releases());
+    privateRun.preflight(charges());
     writeManifest("running", null);
 
     Dataset<Row> perUser = privateEmbeddings();
     boundary.accept("private-embedded");
+    charged = privateRun.charge(charges()); // right before the first draw
     double[] proportions = labelProportions(perUser);
     if (cfg.labels().dpProportions()) {
       boundary.accept("labels-released");
@@ -121,11 +127,11 @@ public final class PrivateEvolution {
       }
       double spent = plan.epsilonAfter(releaseIndex(t) + 1, cfg.privacy().delta());
       double seconds = (System.nanoTime() - t0) / 1e9;
+      privateRun.timing("iteration-" + t, seconds);
       console.printf("iteration %d/%d  %6.1fs  epsilon spent %.4g of %.4g  mass above threshold %.1f%% (%.1f votes)%n",
           t, cfg.pe().iterations(), seconds, spent, plan.epsilon(), positive > 0 ? 100 * above / positive : 0.0, above);
       ObjectNode it = RunDirectory.JSON.createObjectNode();
       it.put("iteration", t);
-      it.put("seconds", seconds);
       it.put("epsilon_spent", spent);
       it.put("mass_above_threshold", above);
       it.put("noisy_mass", positive);
@@ -141,35 +147,21 @@ public final class PrivateEvolution {
     return population;
   }
 
-  // ---------------------------------------------------------------- run identity and resume
-
-  private void startOrResume() {
-    runId = run.startOrResume(cfg, console);
-    Path ledgerPath = cfg.budget().ledger() == null || cfg.budget().ledger().isBlank()
-        ? run.ledger() : Path.of(cfg.budget().ledger());
-    ledger = PrivacyLedger.open(ledgerPath);
+  /** The run's id (after {@link #run} has started it). */
+  public String runId() {
+    return privateRun.runId();
   }
 
-  /** Refuses to start when the dataset's recorded spend plus this run's unrecorded releases exceed the cap. */
-  private void checkBudget() {
-    List<GaussianAccountant.GaussianRelease> planned = new ArrayList<>();
-    List<String> names = new ArrayList<>();
+  /** Every release of the run: the DP label shares (if any) and one histogram per iteration, all at noise multiplier z. */
+  private List<PrivateRun.Charge> charges() {
+    List<PrivateRun.Charge> out = new ArrayList<>();
     if (cfg.labels().dpProportions()) {
-      names.add("labels");
+      out.add(LabelShares.charge(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.noiseMultiplier()));
     }
     for (int t = 1; t <= cfg.pe().iterations(); t++) {
-      names.add("pe/iteration-" + t);
+      out.add(PrivateRun.Charge.gaussian("pe/iteration-" + t, plan.noiseStddev(), cfg.privacy().clip(), 1));
     }
-    for (String name : names) {
-      if (!ledger.contains(runId + "/" + name)) {
-        planned.add(new GaussianAccountant.GaussianRelease(plan.noiseStddev(), cfg.privacy().clip(), 1));
-      }
-    }
-    double after = org.dpsynth.privacy.PrivacyBudget.requireWithin(ledger, cfg.input().datasetName(), planned,
-        cfg.budget().totalEpsilon(), cfg.privacy().delta());
-    if (cfg.budget().totalEpsilon() > 0) {
-      console.printf("budget: dataset '%s' at epsilon %.4g of %.4g after this run%n", cfg.input().datasetName(), after, cfg.budget().totalEpsilon());
-    }
+    return out;
   }
 
   // ---------------------------------------------------------------- private side
@@ -193,50 +185,21 @@ public final class PrivateEvolution {
       ObjectNode d = RunDirectory.JSON.createObjectNode();
       d.put("note", "PRIVATE: exact counts over the private corpus; never share");
       diag.forEach(d::put);
-      RunDirectory.writeJson(run.diagnostics(), d);
-      console.printf("private corpus embedded in %.1fs (exact counts in private/diagnostics.json)%n", (System.nanoTime() - t0) / 1e9);
+      run.writeJson(run.diagnostics(), d);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      privateRun.timing("embed-private", seconds);
+      console.printf("private corpus embedded in %.1fs (exact counts in private/diagnostics.json)%n", seconds);
     }
     return PrivateEmbeddings.load(spark, dir.toString()).cache();
   }
 
   private double[] labelProportions(Dataset<Row> perUser) {
-    double[] w = new double[labels.size()];
     if (!cfg.labels().dpProportions()) {
-      Map<String, Double> weights = cfg.labels().weights();
-      for (int l = 0; l < w.length; l++) {
-        w[l] = weights == null || weights.isEmpty() ? 1.0 : weights.getOrDefault(labels.get(l), 0.0);
-      }
-      return w;
+      return LabelShares.publicWeights(cfg.labels(), labels);
     }
-    double[] noisy;
-    if (Files.isRegularFile(run.labelRelease())) {
-      noisy = toArray(RunDirectory.readJson(run.labelRelease()).path("noisy_counts"));
-    } else {
-      GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), labels.size());
-      long[] sum = LabelCountJob.sum(perUser, mech);
-      noisy = release("labels", sum, mech);
-      ObjectNode o = RunDirectory.JSON.createObjectNode();
-      o.put("mechanism", "gaussian");
-      o.put("noise_stddev", plan.noiseStddev());
-      o.put("sensitivity", cfg.privacy().clip());
-      ArrayNode names = o.putArray("labels");
-      labels.forEach(names::add);
-      ArrayNode values = o.putArray("noisy_counts");
-      for (double v : noisy) {
-        values.add(v);
-      }
-      RunDirectory.writeJson(run.labelRelease(), o);
-    }
-    boolean any = false;
-    for (int l = 0; l < w.length; l++) {
-      w[l] = Math.max(0, noisy[l]);
-      any |= w[l] > 0;
-    }
-    if (!any) {
-      console.println("note: every DP label count is <= 0 after noise; using uniform label proportions");
-      java.util.Arrays.fill(w, 1.0);
-    }
-    return w;
+    double[] noisy = LabelShares.release(charged, PrivateEmbeddings.labelCounts(perUser, labels.size()), labels,
+        cfg.labels(), cfg.input().maxRecordsPerUser(), plan.noiseMultiplier());
+    return LabelShares.proportions(noisy, console);
   }
 
   /** Index of the release of iteration t in the run's sequence of releases. */
@@ -248,57 +211,32 @@ public final class PrivateEvolution {
 
   private Histogram histogram(int t, List<Sample> population, Dataset<Row> perUser) {
     double threshold = cfg.pe().threshold() * plan.noiseStddev();
-    Path file = run.histogram(t);
-    if (Files.isRegularFile(file)) {
-      console.printf("iteration %d: reusing the released histogram from disk%n", t);
-      return new Histogram(toArray(RunDirectory.readJson(file).path("noisy_votes")), threshold);
-    }
-    float[][] embeddings = embedPopulation(t, population);
-    int[] labelIdx = new int[population.size()];
-    for (int j = 0; j < labelIdx.length; j++) {
-      labelIdx[j] = labels.indexOf(population.get(j).label());
-    }
-    SyntheticIndex index = SyntheticIndex.build(embeddings, labelIdx, labels.size());
+    String name = "pe/iteration-" + t;
     GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), population.size());
-    long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(cfg.pe().distance()), mech);
-    double[] noisy = release("pe/iteration-" + t, sum, mech);
-    ObjectNode o = RunDirectory.JSON.createObjectNode();
-    o.put("iteration", t);
-    o.put("mechanism", "gaussian");
-    o.put("noise_stddev", plan.noiseStddev());
-    o.put("sensitivity", cfg.privacy().clip());
-    o.put("threshold", threshold);
-    ArrayNode ids = o.putArray("sample_ids");
-    population.forEach(s -> ids.add(s.id()));
-    ArrayNode values = o.putArray("noisy_votes");
-    for (double v : noisy) {
-      values.add(v);
+    Persisted<double[]> file = run.vectorRelease(run.histogram(t), "noisy_votes", o -> {
+      o.put("release", name);
+      o.put("iteration", t);
+      o.put("mechanism", "gaussian");
+      o.put("noise_stddev", plan.noiseStddev());
+      o.put("sensitivity", cfg.privacy().clip());
+      o.put("threshold", threshold);
+      ArrayNode ids = o.putArray("sample_ids");
+      population.forEach(s -> ids.add(s.id()));
+    });
+    if (file.committed()) {
+      console.printf("iteration %d: reusing the released histogram from disk%n", t);
     }
-    RunDirectory.writeJson(file, o);
+    double[] noisy = charged.release(name, file, noise -> {
+      float[][] embeddings = embedPopulation(t, population);
+      int[] labelIdx = new int[population.size()];
+      for (int j = 0; j < labelIdx.length; j++) {
+        labelIdx[j] = labels.indexOf(population.get(j).label());
+      }
+      SyntheticIndex index = SyntheticIndex.build(embeddings, labelIdx, labels.size());
+      long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(cfg.pe().distance()), mech);
+      return mech.release(sum, plan.noiseStddev(), noise);
+    });
     return new Histogram(noisy, threshold);
-  }
-
-  /**
-   * Releases {@code sum} (grid units) with noise. The ledger entry is written first; the noisy
-   * value is returned for the caller to persist before use. If the ledger already holds this
-   * release but its value never reached disk, the earlier draw was never observed, so drawing again
-   * is safe and is not charged twice.
-   */
-  private double[] release(String name, long[] sum, GridGaussianMechanism mech) {
-    String releaseId = runId + "/" + name;
-    if (!ledger.contains(releaseId)) {
-      ledger.append(new LedgerEntry(releaseId, "gaussian", plan.noiseStddev(), cfg.privacy().clip(), 1,
-          runId, cfg.input().datasetName(), Instant.now().toString()));
-    }
-    return mech.release(sum, plan.noiseStddev(), noiseFor(releaseId));
-  }
-
-  private NoiseSource noiseFor(String releaseId) {
-    // A seeded (test) source is re-derived per release so a resumed run draws the same values.
-    if (noiseSpec instanceof SeededNoise seeded) {
-      return new SeededNoise(mix(seeded.seed(), releaseId.substring(releaseId.indexOf('/') + 1).hashCode()));
-    }
-    return noiseSpec;
   }
 
   // ---------------------------------------------------------------- public side (synthetic)
@@ -308,7 +246,7 @@ public final class PrivateEvolution {
     if (RunDirectory.complete(dir)) {
       return readPopulation(dir);
     }
-    int[] counts = Selection.allocate(proportions, cfg.pe().populationAt(0));
+    int[] counts = LabelShares.allocate(proportions, cfg.pe().populationAt(0));
     List<ModelCalls.RandomTask> tasks = new ArrayList<>();
     List<String> taskLabels = new ArrayList<>();
     int chunk = 8;
@@ -372,7 +310,7 @@ public final class PrivateEvolution {
   }
 
   private List<Sample> nextPopulation(int t, List<Sample> population, double[] kept, double[] proportions) {
-    int[] counts = Selection.allocate(proportions, cfg.pe().populationAt(t));
+    int[] counts = LabelShares.allocate(proportions, cfg.pe().populationAt(t));
     int fold = cfg.pe().fold();
     boolean keep = cfg.pe().keepSelected();
     double degree = cfg.pe().degreeAt(t);
@@ -454,14 +392,7 @@ public final class PrivateEvolution {
   }
 
   private void writeManifest(String status, List<Sample> population) {
-    ObjectNode m = RunDirectory.JSON.createObjectNode();
-    m.put("tool", "dpsynth");
-    m.put("version", java.util.Objects.requireNonNullElse(PrivateEvolution.class.getPackage().getImplementationVersion(), "dev"));
-    m.put("method", "private-evolution");
-    m.put("status", status);
-    m.put("run_id", runId);
-    m.put("written", Instant.now().toString());
-    m.put("noise", noiseSpec.isSecure() ? "secure" : noiseSpec.description());
+    ObjectNode m = RunManifest.of(privateRun, status, spark.version(), cfg);
     ObjectNode p = m.putObject("privacy");
     p.put("unit", "user");
     p.put("epsilon", plan.epsilonAfter(plan.releases(), cfg.privacy().delta()));
@@ -474,39 +405,22 @@ public final class PrivateEvolution {
     p.put("mu", plan.mu(plan.releases()));
     p.put("max_records_per_user", cfg.input().maxRecordsPerUser());
     p.put("label_proportions", cfg.labels().proportions());
-    p.put("ledger", run.root().relativize(run.ledger()).toString());
+    if (cfg.labels().dpProportions()) {
+      p.put("label_shares", cfg.labels().users() ? "users" : "records");
+      p.put("label_sensitivity", LabelShares.bound(cfg.labels(), cfg.input().maxRecordsPerUser()));
+    }
+    p.put("dataset_epsilon", privateRun.datasetEpsilon());
     ArrayNode labelNames = m.putArray("labels");
     labels.forEach(labelNames::add);
     m.set("iterations", RunDirectory.JSON.valueToTree(iterationLog));
-    ObjectNode timings = m.putObject("timings");
-    timings.put("elapsed_seconds", (System.nanoTime() - started) / 1e9);
-    ObjectNode versions = m.putObject("versions");
-    versions.put("spark", spark.version());
-    versions.put("java", System.getProperty("java.version"));
     if (population != null) {
       m.put("synthetic_samples", population.size());
     }
-    m.set("config", ConfigLoader.toTree(cfg));
-    RunDirectory.writeJson(run.manifest(), m);
+    RunManifest.write(privateRun, m);
   }
 
-  private static double[] toArray(JsonNode array) {
-    double[] out = new double[array.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = array.get(i).asDouble();
-    }
-    return out;
-  }
-
-  /** A public seed derived from several integers (SplitMix64 finaliser). */
+  /** A public seed derived from several integers. */
   static long mix(long... parts) {
-    long h = 0x9E3779B97F4A7C15L;
-    for (long p : parts) {
-      h ^= p + 0x9E3779B97F4A7C15L + (h << 6) + (h >>> 2);
-      h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
-      h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
-      h ^= h >>> 31;
-    }
-    return h;
+    return Seeds.mix(parts);
   }
 }

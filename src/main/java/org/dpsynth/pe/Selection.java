@@ -1,9 +1,7 @@
 package org.dpsynth.pe;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -84,42 +82,4 @@ public final class Selection {
     return new Choice(chosen, false);
   }
 
-  /**
-   * Splits {@code total} into per-label counts proportional to {@code weights} (largest remainder),
-   * giving every label at least one sample so each label keeps a population to vote for.
-   */
-  public static int[] allocate(double[] weights, int total) {
-    int l = weights.length;
-    int[] counts = new int[l];
-    if (l == 0) {
-      return counts;
-    }
-    double sum = 0;
-    for (double w : weights) {
-      sum += Math.max(0, w);
-    }
-    double[] share = new double[l];
-    for (int i = 0; i < l; i++) {
-      share[i] = sum > 0 ? Math.max(0, weights[i]) / sum : 1.0 / l;
-    }
-    int budget = Math.max(total, l);
-    int assigned = 0;
-    double[] rem = new double[l];
-    for (int i = 0; i < l; i++) {
-      double exact = share[i] * (budget - l);
-      counts[i] = 1 + (int) Math.floor(exact);
-      rem[i] = exact - Math.floor(exact);
-      assigned += counts[i];
-    }
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < l; i++) {
-      order.add(i);
-    }
-    order.sort(Comparator.comparingDouble((Integer i) -> -rem[i]).thenComparingInt(i -> i));
-    for (int j = 0; assigned < budget; j++) {
-      counts[order.get(j % l)]++;
-      assigned++;
-    }
-    return counts;
-  }
 }

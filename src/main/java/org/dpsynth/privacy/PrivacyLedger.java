@@ -18,21 +18,23 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
- * The privacy budget ledger: an append-only JSON Lines file with one {@link LedgerEntry} per
- * noisy release, composed with {@link GaussianAccountant} (Gaussian DP, Dong–Roth–Su).
+ * The privacy budget ledger on a local file system ({@link LedgerStore}): an append-only JSON Lines
+ * file with one {@link LedgerEntry} per noisy release, composed by {@link PrivacyBudget#epsilon}.
  *
- * <p>Protocol: append the entry <em>before</em> the noisy value is used or written anywhere.
- * {@link #append} returns only after the line is forced to disk, under an exclusive file lock,
- * after re-reading lines other processes appended, and it refuses a releaseId already present.
+ * <p>Protocol: append the entry <em>before</em> the noisy value is drawn. {@link #appendAtomically}
+ * holds an exclusive file lock while it re-reads lines other processes appended, lets the caller
+ * decide (e.g. a budget check), writes the decided lines and forces them to disk; it refuses a
+ * releaseId already present.
  * Because entries are written before use, a torn final line (a crash mid-append) belongs to a
  * release that was never used: it is ignored (counted in {@link #tornLinesIgnored()}) and cut off
  * before the next append. A complete final line that only lacks its newline is kept (the
  * conservative choice). Any malformed line before the last is an error naming the file and line
  * number; line contents are never echoed.
  */
-public final class PrivacyLedger {
+public final class PrivacyLedger implements LedgerStore {
 
   private static final System.Logger LOG = System.getLogger(PrivacyLedger.class.getName());
 
@@ -79,59 +81,84 @@ public final class PrivacyLedger {
     return file;
   }
 
-  /**
-   * Appends one entry durably (written and forced to disk before returning).
-   *
-   * @throws IllegalStateException if an entry with the same releaseId is already in the ledger
-   */
-  public synchronized void append(LedgerEntry entry) {
-    Objects.requireNonNull(entry, "entry");
+  @Override
+  public String location() {
+    return file.toString();
+  }
+
+  @Override
+  public synchronized List<LedgerEntry> appendAtomically(UnaryOperator<List<LedgerEntry>> decide) {
+    Objects.requireNonNull(decide, "decide");
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
       }
       boolean created = !Files.exists(file);
+      List<LedgerEntry> decided;
       try (FileChannel ch =
               FileChannel.open(
                   file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                   StandardOpenOption.WRITE);
           FileLock lock = ch.lock()) {
         readNew(ch); // lines other writers added since we last looked
-        if (ids.contains(entry.releaseId())) {
-          throw new IllegalStateException(
-              "release '" + entry.releaseId() + "' is already in the privacy ledger " + file);
+        decided = List.copyOf(decide.apply(List.copyOf(entries)));
+        Set<String> batch = new HashSet<>();
+        for (LedgerEntry entry : decided) {
+          if (ids.contains(entry.releaseId()) || !batch.add(entry.releaseId())) {
+            throw new IllegalStateException(
+                "release '" + entry.releaseId() + "' is already in the privacy ledger " + file);
+          }
+        }
+        if (decided.isEmpty()) {
+          return decided;
         }
         if (ch.size() > consumed) {
           ch.truncate(consumed); // drop a torn tail before writing after it
         }
-        String line = (missingNewline ? "\n" : "") + MAPPER.writeValueAsString(entry) + "\n";
-        ByteBuffer buf = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+        StringBuilder lines = new StringBuilder(missingNewline ? "\n" : "");
+        for (LedgerEntry entry : decided) {
+          lines.append(MAPPER.writeValueAsString(entry)).append('\n');
+        }
+        ByteBuffer buf = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
         long pos = consumed;
         while (buf.hasRemaining()) {
           pos += ch.write(buf, pos);
         }
         ch.force(true);
         consumed = pos;
-        linesConsumed++;
+        linesConsumed += decided.size();
         missingNewline = false;
-        entries.add(entry);
-        ids.add(entry.releaseId());
+        for (LedgerEntry entry : decided) {
+          entries.add(entry);
+          ids.add(entry.releaseId());
+        }
       }
       if (created && parent != null) {
         forceDirectory(parent);
       }
+      return decided;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to privacy ledger " + file, e);
     }
   }
 
-  /** Entries in file order. */
+  /** Re-reads lines other processes appended, then returns every entry in file order. */
+  @Override
   public synchronized List<LedgerEntry> entries() {
+    if (Files.exists(file)) {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        readNew(ch);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read privacy ledger " + file, e);
+      }
+    }
     return List.copyOf(entries);
   }
 
+  @Override
   public synchronized boolean contains(String releaseId) {
+    entries();
     return ids.contains(releaseId);
   }
 
@@ -140,27 +167,15 @@ public final class PrivacyLedger {
     return tornLines;
   }
 
-  /**
-   * ε at the given δ of everything in the ledger: composed exactly as Gaussian DP when every
-   * release is a plain Gaussian one, else with {@link SubsampledGaussianAccountant} (the smaller
-   * of the PLD and RDP bounds; plain releases as q = 1).
-   */
-  public synchronized double totalEpsilon(double delta) {
-    return compose(entries, delta);
-  }
-
-  private static double compose(List<LedgerEntry> selected, double delta) {
-    if (selected.stream().anyMatch(LedgerEntry::subsampled)) {
-      return SubsampledGaussianAccountant.epsilon(
-          selected.stream().map(LedgerEntry::subsampledRelease).toList(), delta);
-    }
-    return GaussianAccountant.epsilon(selected.stream().map(LedgerEntry::release).toList(), delta);
+  /** ε at the given δ of everything in the ledger ({@link PrivacyBudget#epsilon}). */
+  public double totalEpsilon(double delta) {
+    return PrivacyBudget.epsilon(entries(), delta);
   }
 
   /** ε at the given δ of the entries for one dataset. */
-  public synchronized double totalEpsilon(String dataset, double delta) {
+  public double totalEpsilon(String dataset, double delta) {
     Objects.requireNonNull(dataset, "dataset");
-    return compose(entries.stream().filter(e -> e.dataset().equals(dataset)).toList(), delta);
+    return PrivacyBudget.epsilon(entries().stream().filter(e -> e.dataset().equals(dataset)).toList(), delta);
   }
 
   /** Parses bytes after {@link #consumed}; complete lines must parse, a torn tail is set aside. */

@@ -92,7 +92,6 @@ class LocalLauncherIT {
     assertEquals(0, r.code(), r.out());
     assertTrue(r.out().contains("reusing the released histogram"), r.out());
     assertEquals(synthetic(one), synthetic(killed));
-    long releases = Files.readAllLines(killed.resolve("privacy-ledger.jsonl")).stream().filter(l -> !l.isBlank()).count();
-    assertEquals(3, releases, "2 histograms + 1 label release, each once");
+    assertEquals(3, org.dpsynth.testing.RunLedger.entries(killed).size(), "2 histograms + 1 label release, each once");
   }
 }

@@ -145,8 +145,7 @@ class PrivacyCanaryIT {
     assertNoCanaryUnder(b.resolve("public"));
     // Task retries and a resume reproduce the same releases (votes are deterministic, noise seeded per release).
     assertEquals(releases(a), releases(b));
-    long ledgerLines = Files.readAllLines(b.resolve("privacy-ledger.jsonl")).stream().filter(l -> !l.isBlank()).count();
-    assertEquals(3, ledgerLines, "label release + 2 histograms, each charged once");
+    assertEquals(3, org.dpsynth.testing.RunLedger.entries(b).size(), "label release + 2 histograms, each charged once");
 
     // 3. Runs that fail on bad input: a malformed JSON line carrying a canary, and a missing column.
     // Row 2 has invalid UTF-8 (0xC3 0x28 is a broken two-byte sequence), row 3 is cut off.

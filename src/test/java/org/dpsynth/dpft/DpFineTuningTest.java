@@ -18,7 +18,8 @@ import org.dpsynth.config.DpftConfig;
 import org.dpsynth.foundation.local.PublicCorpus;
 import org.dpsynth.privacy.GridGaussianMechanism;
 import org.dpsynth.privacy.LedgerEntry;
-import org.dpsynth.privacy.PrivacyLedger;
+import org.dpsynth.privacy.PrivacyBudget;
+import org.dpsynth.testing.RunLedger;
 import org.dpsynth.privacy.SeededNoise;
 import org.dpsynth.testing.SparkTestSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,15 +77,17 @@ class DpFineTuningTest {
     assertTrue(log.toString().contains("resuming after step 2"), log.toString());
     assertArrayEquals(straight, resumed, 0.0, "a resumed run must continue exactly (seeded test mode)");
 
-    PrivacyLedger ledger = PrivacyLedger.open(b.resolve("privacy-ledger.jsonl"));
-    long steps = ledger.entries().stream().filter(e -> e.mechanism().equals(LedgerEntry.POISSON_GAUSSIAN)).count();
-    long counts = ledger.entries().stream().filter(LedgerEntry::isGaussian).count();
-    assertEquals(4, steps, "one ledger entry per DP-SGD step, never two");
+    List<LedgerEntry> ledger = RunLedger.entries(b);
+    List<LedgerEntry> steps = ledger.stream().filter(e -> e.mechanism().equals(LedgerEntry.POISSON_GAUSSIAN)).toList();
+    long counts = ledger.stream().filter(LedgerEntry::isGaussian).count();
+    assertEquals(1, steps.size(), "all DP-SGD steps in one entry, charged once");
+    assertEquals(4, steps.get(0).steps());
     assertEquals(2, counts, "the DP user count and the DP label counts");
     double planned = DpftPlan.of(cfg).epsilon(cfg.dpft().steps());
-    assertEquals(planned, ledger.totalEpsilon(cfg.privacy().delta()), 1e-9);
+    assertEquals(planned, PrivacyBudget.epsilon(ledger, cfg.privacy().delta()), 1e-9);
     assertTrue(planned <= 4.0 && planned > 3.0, "at or under the target (RDP calibrates; PLD may report less): " + planned);
 
+    org.dpsynth.testing.ManifestChecks.assertNoTimings(org.dpsynth.run.RunDirectory.readJson(b.resolve("public/manifest.json")));
     List<Row> rows = spark.read().parquet(b.resolve("public/synthetic").toString()).collectAsList();
     assertEquals(16, rows.size());
     assertEquals(List.of("id", "text", "label", "iteration", "parent_id"),
@@ -93,6 +96,42 @@ class DpFineTuningTest {
       assertTrue(!r.getString(1).isBlank());
       assertTrue(cfg.labels().names().contains(r.getString(2)));
     }
+  }
+
+  /**
+   * Nothing derived from a DP-SGD step reaches the console or a file before the step's checkpoint
+   * is committed, so a crash inside a segment leaves its draws unobserved and the resumed run may
+   * redraw them under the same charge. (The earlier code printed a noisy update norm for the first
+   * step of every run, which was then redrawn after a crash.)
+   */
+  @Test
+  void aStepIsObservedOnlyThroughItsCommittedCheckpoint() throws java.io.IOException {
+    SparkSession spark = SparkTestSession.get();
+    DpftConfig cfg = runConfig();
+    double[] straight = new DpFineTuning(spark, cfg, dir.resolve("observe-a"), new PrintStream(new ByteArrayOutputStream()), p -> {}).run();
+    class Halt extends RuntimeException {}
+    Path b = dir.resolve("observe-b");
+    ByteArrayOutputStream killed = new ByteArrayOutputStream();
+    // Stopped after drawing steps 1 and 3 (each inside an uncommitted segment of checkpoint_every = 2).
+    for (String stop : List.of("step-1-drawn", "step-3-drawn")) {
+      assertThrows(Halt.class, () -> new DpFineTuning(spark, cfg, b, new PrintStream(killed, true), p -> {
+        if (p.equals(stop)) {
+          throw new Halt();
+        }
+      }).run());
+    }
+    for (String line : killed.toString().split("\n")) {
+      if (line.startsWith("step ")) {
+        assertTrue(line.startsWith("step 2/4") && line.contains("(checkpoint)"),
+            "only committed steps are printed, got: " + line + "\n" + killed);
+      }
+    }
+    try (var files = java.nio.file.Files.walk(b.resolve("public"))) {
+      assertTrue(files.noneMatch(f -> f.getFileName().toString().contains("tmp") || f.getFileName().toString().equals("model.bin")));
+    }
+    double[] resumed = new DpFineTuning(spark, cfg, b, new PrintStream(new ByteArrayOutputStream()), p -> {}).run();
+    assertArrayEquals(straight, resumed, 0.0, "the redrawn segment is the same draw in seeded test mode");
+    assertEquals(3, RunLedger.entries(b).size(), "user count, labels, and the steps: each charged once");
   }
 
   /**

@@ -27,6 +27,9 @@ import org.dpsynth.foundation.Models;
 import org.dpsynth.privacy.LedgerEntry;
 import org.dpsynth.privacy.PrivacyBudget;
 import org.dpsynth.privacy.PrivacyLedger;
+import org.dpsynth.run.RunDirectory;
+import org.dpsynth.testing.ManifestChecks;
+import org.dpsynth.testing.RunLedger;
 import org.dpsynth.testing.SparkTestSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,9 +104,14 @@ class PrivateEvolutionTest {
     double eps = manifest.get("privacy").get("epsilon").asDouble();
     assertTrue(eps <= 8.0 && eps > 7.99, "calibrated to the target: " + eps);
 
-    PrivacyLedger ledger = PrivacyLedger.open(out.resolve("privacy-ledger.jsonl"));
-    assertEquals(3, ledger.entries().size());
-    assertEquals(eps, ledger.totalEpsilon(1e-6), 1e-9, "ledger and manifest agree");
+    // The dataset's ledger sits beside the run directory, shared by every run on the dataset.
+    assertEquals(dir.resolve("privacy-ledgers"), RunLedger.file(out).getParent());
+    List<LedgerEntry> charged = RunLedger.entries(out);
+    assertEquals(3, charged.size());
+    assertEquals(eps, PrivacyBudget.epsilon(charged, 1e-6), 1e-9, "ledger and manifest agree");
+    // Nothing that grows with the private corpus is public: no timings in the manifest (they are private).
+    ManifestChecks.assertNoTimings(manifest);
+    assertTrue(RunDirectory.readJson(out.resolve("private/timings.json")).path("seconds").has("iteration-1"));
 
     for (int t = 0; t <= 2; t++) {
       assertTrue(RunDirectory.complete(out.resolve(String.format("public/iterations/%03d/population.parquet", t))));
@@ -145,7 +153,8 @@ class PrivateEvolutionTest {
     Path reference = dir.resolve("run-reference");
     runPe(config(input), reference, p -> {});
     // initial-population is covered by a real driver kill in cli/PrivacyCanaryIT.
-    for (String phase : List.of("private-embedded", "labels-released", "iteration-1-released", "iteration-2-selected", "iteration-2-released")) {
+    for (String phase : List.of("private-embedded", "charged", "labels-released", "iteration-1-released", "iteration-2-selected",
+        "iteration-2-released")) {
       Path out = dir.resolve("run-stop-" + phase);
       RuntimeException stop = assertThrows(RuntimeException.class, () -> runPe(config(input), out, p -> {
         if (p.equals(phase)) {
@@ -156,48 +165,80 @@ class PrivateEvolutionTest {
       String console = runPe(config(input), out, p -> {});
       assertTrue(console.contains("resuming run"), console);
       assertEquals(synthetic(reference), synthetic(out), "resumed after " + phase);
-      List<String> ids = PrivacyLedger.open(out.resolve("privacy-ledger.jsonl")).entries().stream()
-          .map(LedgerEntry::releaseId).toList();
+      List<String> ids = RunLedger.entries(out).stream().map(LedgerEntry::releaseId).toList();
       assertEquals(3, ids.size(), "each release charged once: " + ids);
       assertEquals(3, ids.stream().distinct().count());
     }
   }
 
   @Test
-  void theDatasetBudgetRefusesAnOverspendingRunAndAResumeCountsOnlyUnrecordedReleases() throws IOException {
+  void theDatasetBudgetRefusesAnOverspendingRunAndAResumeChargesNothingTwice() throws IOException {
     Path ledgerFile = dir.resolve("budget-ledger.jsonl");
     // One iteration (2 releases per run) keeps this test short; two runs of epsilon 4 compose to about 5.6 > 5.
     String[] budget = {"pe.iterations=1", "privacy.epsilon=4", "budget.total_epsilon=5", "budget.ledger=" + ledgerFile, "input.dataset=fortunes-slice"};
     String first = runPe(config(input, budget), dir.resolve("run-budget-1"), p -> {});
     assertTrue(first.contains("budget: dataset 'fortunes-slice'"), first);
     double spent = PrivacyLedger.open(ledgerFile).totalEpsilon("fortunes-slice", 1e-6);
-    // A second run of epsilon 4 on the same dataset would compose to more than 6: refused before any release.
+    // A second run of epsilon 4 on the same dataset would compose to more than 5: refused before any work.
     PrivacyBudget.ExceededException refused = assertThrows(PrivacyBudget.ExceededException.class,
         () -> runPe(config(input, budget), dir.resolve("run-budget-2"), p -> {}));
     assertTrue(refused.getMessage().contains(String.format("%.4g left", 5 - spent)), refused.getMessage());
     assertTrue(refused.getMessage().contains("'fortunes-slice'"), refused.getMessage());
     assertEquals(2, PrivacyLedger.open(ledgerFile).entries().size(), "the refused run charged nothing");
+    assertFalse(Files.exists(dir.resolve("run-budget-2/private/embeddings.parquet")), "refused before embedding");
 
-    // A cap that fits exactly one run: a resumed run must count only the releases it has not recorded.
+    // A cap that fits exactly one run. Nothing is charged before the first draw; then every
+    // release is charged at once, and a resumed run charges nothing again.
     Path ledger2 = dir.resolve("budget-ledger-2.jsonl");
     String[] tight = {"pe.iterations=1", "budget.total_epsilon=8.0001", "budget.ledger=" + ledger2};
     Path out = dir.resolve("run-budget-resume");
-    assertThrows(IllegalStateException.class, () -> runPe(config(input, tight), out, p -> {
-      if (p.equals("labels-released")) {
-        throw new IllegalStateException("stopped");
-      }
-    }));
-    assertEquals(1, PrivacyLedger.open(ledger2).entries().size());
-    runPe(config(input, tight), out, p -> {});
+    assertThrows(IllegalStateException.class, () -> runPe(config(input, tight), out, stopAt("private-embedded")));
+    assertEquals(0, PrivacyLedger.open(ledger2).entries().size(), "nothing drawn, nothing charged");
+    assertThrows(IllegalStateException.class, () -> runPe(config(input, tight), out, stopAt("labels-released")));
+    assertEquals(2, PrivacyLedger.open(ledger2).entries().size(), "the label release and the histogram, charged before the first draw");
+    String resumed = runPe(config(input, tight), out, p -> {});
+    assertTrue(resumed.contains("no new spend"), resumed);
     assertEquals(2, PrivacyLedger.open(ledger2).entries().size());
     assertThrows(PrivacyBudget.ExceededException.class, () -> runPe(config(input, tight), dir.resolve("run-budget-resume-2"), p -> {}));
   }
 
+  static Consumer<String> stopAt(String phase) {
+    return p -> {
+      if (p.equals(phase)) {
+        throw new IllegalStateException("stopped at " + phase);
+      }
+    };
+  }
+
+  /**
+   * A draw that was never committed is never visible: the driver stopped after drawing iteration
+   * 1's noise but before committing it leaves nothing of it under public/ (temporary files live
+   * under private/), and the resumed run redraws it under the same charge.
+   */
   @Test
-  void aDifferentConfigOnAnExistingRunDirectoryIsRefused() {
+  void aDrawStoppedBeforeItsCommitLeavesNothingUnderPublicAndIsChargedOnce() throws IOException {
+    Path reference = dir.resolve("run-commit-reference");
+    runPe(config(input), reference, p -> {});
+    Path out = dir.resolve("run-commit-stop");
+    assertThrows(IllegalStateException.class, () -> runPe(config(input), out, stopAt("drawn:pe/iteration-1")));
+    assertFalse(Files.exists(out.resolve("public/iterations/001/histogram.json")));
+    try (Stream<Path> files = Files.walk(out.resolve("public"))) {
+      List<String> names = files.filter(Files::isRegularFile).map(f -> out.resolve("public").relativize(f).toString()).toList();
+      assertTrue(names.stream().noneMatch(n -> n.contains("tmp") || n.startsWith("iterations/001")), names.toString());
+    }
+    runPe(config(input), out, p -> {});
+    assertEquals(synthetic(reference), synthetic(out));
+    assertEquals(3, RunLedger.entries(out).size(), "charged once");
+  }
+
+  @Test
+  void aDifferentConfigOnAnExistingRunDirectoryIsRefusedNamingTheKey() {
     Path out = dir.resolve("run-refuse");
     runPe(config(input), out, p -> {});
-    assertThrows(org.dpsynth.config.ConfigException.class, () -> runPe(config(input, "privacy.epsilon=2"), out, p -> {}));
+    var e = assertThrows(org.dpsynth.config.ConfigException.class, () -> runPe(config(input, "privacy.epsilon=2"), out, p -> {}));
+    assertTrue(e.getMessage().contains("privacy.epsilon differs"), e.getMessage());
+    // Settings that change neither a release nor its charge may change on resume.
+    runPe(config(input, "embedder.threads=2", "budget.total_epsilon=100"), out, p -> {});
   }
 
   @Test

@@ -61,13 +61,4 @@ class SelectionTest {
     double critical = new ChiSquaredDistribution(2).inverseCumulativeProbability(1 - 1e-6);
     assertTrue(chi < critical, "chi-square " + chi + " >= " + critical);
   }
-
-  @Test
-  void allocationSumsToTheTotalAndGivesEveryLabelASample() {
-    assertArrayEquals(new int[] {50, 30, 20}, Selection.allocate(new double[] {5, 3, 2}, 100));
-    int[] a = Selection.allocate(new double[] {1000, 0, 0.0001}, 10);
-    assertEquals(10, Arrays.stream(a).sum());
-    assertTrue(Arrays.stream(a).allMatch(x -> x >= 1));
-    assertArrayEquals(new int[] {1, 1, 1}, Selection.allocate(new double[] {0, 0, 0}, 2), "at least one each");
-  }
 }

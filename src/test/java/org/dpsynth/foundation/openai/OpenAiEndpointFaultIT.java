@@ -69,8 +69,9 @@ class OpenAiEndpointFaultIT {
       Proc r = start(slice, out, url).get();
       assertNotEquals(0, r.code(), r.out());
       assertTrue(r.out().contains("non-finite value"), r.out());
-      assertTrue(!Files.exists(out.resolve("privacy-ledger.jsonl"))
-          || Files.readAllLines(out.resolve("privacy-ledger.jsonl")).stream().noneMatch(l -> !l.isBlank()), "nothing charged");
+      // The private corpus is embedded before the first charge: a failure there charges nothing.
+      Path ledger = org.dpsynth.testing.RunLedger.file(out);
+      assertTrue(!Files.exists(ledger) || org.dpsynth.testing.RunLedger.entries(out).isEmpty(), "nothing charged");
     }
 
     // 2. The endpoint dies after the first histogram is released.
@@ -95,8 +96,8 @@ class OpenAiEndpointFaultIT {
       assertEquals(0, r.code(), r.out());
       assertTrue(r.out().contains("resuming run") && r.out().contains("done:"), r.out());
     }
-    List<String> ledger = Files.readAllLines(out.resolve("privacy-ledger.jsonl")).stream().filter(l -> !l.isBlank()).toList();
+    var ledger = org.dpsynth.testing.RunLedger.entries(out);
     assertEquals(3, ledger.size(), "label release + 2 histograms, each once: " + ledger);
-    assertEquals(3, ledger.stream().map(l -> l.replaceAll(".*\"releaseId\":\"([^\"]*)\".*", "$1")).distinct().count());
+    assertEquals(3, ledger.stream().map(org.dpsynth.privacy.LedgerEntry::releaseId).distinct().count());
   }
 }

@@ -1,0 +1,41 @@
+package org.dpsynth.privacy;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Where a dataset's privacy ledger lives (a file, a database): an append-only list of {@link
+ * LedgerEntry} shared by every run and every method on the dataset.
+ *
+ * <p>The one operation that writes is {@link #appendAtomically}: under the store's exclusive lock
+ * it reads everything recorded so far (also by other processes), lets the caller decide what to
+ * append from that, and makes the decided entries durable before it returns. A budget check and
+ * the charges it admits are therefore one atomic step: two runs racing for the last of a budget
+ * cannot both pass.
+ */
+public interface LedgerStore {
+
+  /** Every entry recorded so far, in append order (re-read from storage). */
+  List<LedgerEntry> entries();
+
+  /**
+   * Under the store's exclusive lock: reads every recorded entry, calls {@code decide} with them,
+   * and appends the entries it returns, in order, durably (forced to storage) before returning
+   * them. If {@code decide} throws, nothing is appended and the exception propagates. An entry
+   * whose releaseId is already recorded is an error ({@link IllegalStateException}).
+   */
+  List<LedgerEntry> appendAtomically(UnaryOperator<List<LedgerEntry>> decide);
+
+  /** Where the ledger is, for messages (a path, or a database URL without credentials). */
+  String location();
+
+  /** True when a release with this id is recorded. */
+  default boolean contains(String releaseId) {
+    return entries().stream().anyMatch(e -> e.releaseId().equals(releaseId));
+  }
+
+  /** Appends one entry durably; refuses a releaseId already recorded. */
+  default void append(LedgerEntry entry) {
+    appendAtomically(recorded -> List.of(entry));
+  }
+}

@@ -1,0 +1,177 @@
+package org.dpsynth.run;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.dpsynth.config.JobConfig;
+import org.dpsynth.privacy.GridGaussianMechanism;
+
+/**
+ * DP label shares, released once per run when {@code labels.proportions: dp} (PE and DP
+ * fine-tuning): the number of <em>records</em> per label after contribution bounding
+ * ({@code labels.shares: records}, the default), so the synthetic corpus matches the label
+ * distribution a downstream model sees; or the number of <em>users</em> per label
+ * ({@code labels.shares: users}).
+ *
+ * <p>Each user contributes their per-label count vector (at most {@code max_records_per_user}
+ * records in all), clipped to the L2 bound B: B = {@code labels.clip}, by default the record cap,
+ * which leaves every user's counts exact. In {@code users} mode the vector is scaled to unit norm
+ * (B = 1), so every user weighs the same. The sum over users has L2 sensitivity B under adding or
+ * removing one user; it is released with Gaussian noise of stddev z·B (z the run's noise multiplier)
+ * and charged as one Gaussian release with that stddev and sensitivity.
+ */
+public final class LabelShares {
+  /** The ledger name of the label release. */
+  public static final String RELEASE = "labels";
+
+  private LabelShares() {}
+
+  /** The L2 bound B of one user's vector. */
+  public static double bound(JobConfig.Labels labels, int maxRecordsPerUser) {
+    if (labels.users()) {
+      return 1.0;
+    }
+    return labels.clip() > 0 ? labels.clip() : maxRecordsPerUser;
+  }
+
+  /** The charge of the label release with noise multiplier {@code z}. */
+  public static PrivateRun.Charge charge(JobConfig.Labels labels, int maxRecordsPerUser, double z) {
+    double b = bound(labels, maxRecordsPerUser);
+    return PrivateRun.Charge.gaussian(RELEASE, z * b, b, 1);
+  }
+
+  /**
+   * Releases (or reads back) the noisy label counts into {@code public/labels.json}.
+   *
+   * @param perUserCounts one vector per user: the user's bounded record count per label
+   */
+  public static double[] release(ChargedRun run, JavaRDD<long[]> perUserCounts, List<String> labels,
+      JobConfig.Labels cfg, int maxRecordsPerUser, double z) {
+    double b = bound(cfg, maxRecordsPerUser);
+    double stddev = z * b;
+    GridGaussianMechanism grid = new GridGaussianMechanism(b, labels.size());
+    Path file = run.run().dir().labelRelease();
+    return run.release(RELEASE, run.run().dir().vectorRelease(file, "noisy_counts", o -> {
+      o.put("release", RELEASE);
+      o.put("counts", cfg.users() ? "users" : "records");
+      o.put("mechanism", "gaussian");
+      o.put("noise_stddev", stddev);
+      o.put("sensitivity", b);
+      ArrayNode names = o.putArray("labels");
+      labels.forEach(names::add);
+    }), noise -> grid.release(clippedSum(perUserCounts, grid, cfg.users()), stddev, noise));
+  }
+
+  /** Label proportions from noisy counts: negative counts are zero; all zero falls back to uniform (and says so). */
+  public static double[] proportions(double[] noisy, PrintStream console) {
+    double[] w = new double[noisy.length];
+    boolean any = false;
+    for (int l = 0; l < w.length; l++) {
+      w[l] = Math.max(0, noisy[l]);
+      any |= w[l] > 0;
+    }
+    if (!any) {
+      console.println("note: every DP label count is <= 0 after noise; using uniform label proportions");
+      Arrays.fill(w, 1.0);
+    }
+    return w;
+  }
+
+  /** Public proportions: {@code labels.weights}, or uniform. */
+  public static double[] publicWeights(JobConfig.Labels cfg, List<String> labels) {
+    Map<String, Double> weights = cfg.weights();
+    double[] w = new double[labels.size()];
+    for (int l = 0; l < w.length; l++) {
+      w[l] = weights == null || weights.isEmpty() ? 1.0 : weights.getOrDefault(labels.get(l), 0.0);
+    }
+    return w;
+  }
+
+  /**
+   * Splits {@code total} into per-label counts proportional to {@code weights} (largest remainder),
+   * giving every label at least one sample so each label keeps a population to vote for.
+   */
+  public static int[] allocate(double[] weights, int total) {
+    int l = weights.length;
+    int[] counts = new int[l];
+    if (l == 0) {
+      return counts;
+    }
+    double sum = 0;
+    for (double w : weights) {
+      sum += Math.max(0, w);
+    }
+    double[] share = new double[l];
+    for (int i = 0; i < l; i++) {
+      share[i] = sum > 0 ? Math.max(0, weights[i]) / sum : 1.0 / l;
+    }
+    int budget = Math.max(total, l);
+    int assigned = 0;
+    double[] rem = new double[l];
+    for (int i = 0; i < l; i++) {
+      double exact = share[i] * (budget - l);
+      counts[i] = 1 + (int) Math.floor(exact);
+      rem[i] = exact - Math.floor(exact);
+      assigned += counts[i];
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < l; i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparingDouble((Integer i) -> -rem[i]).thenComparingInt(i -> i));
+    for (int j = 0; assigned < budget; j++) {
+      counts[order.get(j % l)]++;
+      assigned++;
+    }
+    return counts;
+  }
+
+  /** Σ over users of their count vectors clipped to the grid's bound (or scaled to it, {@code unitNorm}), in grid units, summed on executors. */
+  public static long[] clippedSum(JavaRDD<long[]> perUserCounts, GridGaussianMechanism grid, boolean unitNorm) {
+    return perUserCounts.mapPartitions(new ClipAndRound(grid, unitNorm))
+        .treeReduce(GridGaussianMechanism::addInto, 2);
+  }
+
+  private static final class ClipAndRound implements FlatMapFunction<Iterator<long[]>, long[]> {
+    private final GridGaussianMechanism grid;
+    private final boolean unitNorm;
+
+    ClipAndRound(GridGaussianMechanism grid, boolean unitNorm) {
+      this.grid = grid;
+      this.unitNorm = unitNorm;
+    }
+
+    @Override
+    public Iterator<long[]> call(Iterator<long[]> users) {
+      long[] acc = new long[grid.dimension()];
+      double[] v = new double[grid.dimension()];
+      while (users.hasNext()) {
+        long[] counts = users.next();
+        double sq = 0;
+        for (int l = 0; l < v.length; l++) {
+          v[l] = counts[l];
+          sq += v[l] * v[l];
+        }
+        if (sq == 0) {
+          continue;
+        }
+        // users mode: every user's vector has norm exactly the bound; records mode: counts as they are, clipped.
+        double scale = unitNorm ? grid.clipBeforeRounding() / Math.sqrt(sq)
+            : Math.min(1.0, grid.clipBeforeRounding() / Math.sqrt(sq));
+        for (int l = 0; l < v.length; l++) {
+          v[l] *= scale;
+        }
+        GridGaussianMechanism.addInto(acc, grid.quantize(v));
+      }
+      return List.of(acc).iterator();
+    }
+  }
+}

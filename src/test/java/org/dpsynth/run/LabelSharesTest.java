@@ -1,0 +1,95 @@
+package org.dpsynth.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.dpsynth.config.ConfigLoader;
+import org.dpsynth.config.JobConfig;
+import org.dpsynth.privacy.GridGaussianMechanism;
+import org.dpsynth.testing.SparkTestSession;
+import org.junit.jupiter.api.Test;
+
+class LabelSharesTest {
+
+  private static JobConfig.Labels labels(String... sets) {
+    List<String> o = new ArrayList<>(List.of("labels.names=[a, b, c]", "input.max_records_per_user=8"));
+    o.addAll(List.of(sets));
+    return ConfigLoader.load(null, o).labels();
+  }
+
+  @Test
+  void recordSharesCountRecordsAndUserSharesCountUsers() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+    // One heavy user with 8 records of label a; six light users with one record of b each.
+    List<long[]> users = new ArrayList<>();
+    users.add(new long[] {8, 0, 0});
+    for (int i = 0; i < 6; i++) {
+      users.add(new long[] {0, 1, 0});
+    }
+    GridGaussianMechanism records = new GridGaussianMechanism(LabelShares.bound(labels(), 8), 3);
+    double[] r = sum(records, LabelShares.clippedSum(jsc.parallelize(users, 3), records, false));
+    assertArrayEquals(new double[] {8, 6, 0}, r, 1e-3, "record counts: " + Arrays.toString(r));
+    GridGaussianMechanism perUser = new GridGaussianMechanism(LabelShares.bound(labels("labels.shares=users"), 8), 3);
+    double[] u = sum(perUser, LabelShares.clippedSum(jsc.parallelize(users, 3), perUser, true));
+    assertArrayEquals(new double[] {1, 6, 0}, u, 1e-3, "user counts: " + Arrays.toString(u));
+  }
+
+  /**
+   * The charged sensitivity holds: a user with records over several labels moves the exact sum by
+   * at most the bound B, in L2, whatever their counts (and by close to B for a heavy user).
+   */
+  @Test
+  void aHeavyUserOverSeveralLabelsMovesTheSumByAtMostTheBound() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+    List<long[]> base = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      base.add(new long[] {i % 3, 1, (i * 7) % 5});
+    }
+    for (String[] sets : new String[][] {{}, {"labels.clip=3"}, {"labels.shares=users"}}) {
+      JobConfig.Labels cfg = labels(sets);
+      double b = LabelShares.bound(cfg, 8);
+      GridGaussianMechanism grid = new GridGaussianMechanism(b, 3);
+      for (long[] heavy : new long[][] {{1000, 1000, 1000}, {5, 2, 1}, {0, 0, 1}}) {
+        List<long[]> withHeavy = new ArrayList<>(base);
+        withHeavy.add(heavy);
+        double[] d = sum(grid, LabelShares.clippedSum(jsc.parallelize(base, 2), grid, cfg.users()));
+        double[] dPrime = sum(grid, LabelShares.clippedSum(jsc.parallelize(withHeavy, 2), grid, cfg.users()));
+        double moved = 0;
+        for (int l = 0; l < 3; l++) {
+          moved += (dPrime[l] - d[l]) * (dPrime[l] - d[l]);
+        }
+        moved = Math.sqrt(moved);
+        assertTrue(moved <= b * (1 + 1e-12), Arrays.toString(sets) + " " + Arrays.toString(heavy) + ": moved " + moved + " > B = " + b);
+        if (heavy[0] == 1000) {
+          assertTrue(moved >= 0.99 * b, "the bound, not the data, limits a heavy user: " + moved);
+        }
+      }
+    }
+    // Default bound is the record cap; labels.clip overrides it; users mode is 1.
+    assertEquals(8.0, LabelShares.bound(labels(), 8));
+    assertEquals(3.0, LabelShares.bound(labels("labels.clip=3"), 8));
+    assertEquals(1.0, LabelShares.bound(labels("labels.shares=users"), 8));
+  }
+
+  private static double[] sum(GridGaussianMechanism grid, long[] units) {
+    double[] out = new double[units.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = units[i] * grid.grid();
+    }
+    return out;
+  }
+
+  @Test
+  void allocationSumsToTheTotalAndGivesEveryLabelASample() {
+    assertArrayEquals(new int[] {50, 30, 20}, LabelShares.allocate(new double[] {5, 3, 2}, 100));
+    int[] a = LabelShares.allocate(new double[] {1000, 0, 0.0001}, 10);
+    assertEquals(10, Arrays.stream(a).sum());
+    assertTrue(Arrays.stream(a).allMatch(x -> x >= 1));
+    assertArrayEquals(new int[] {1, 1, 1}, LabelShares.allocate(new double[] {0, 0, 0}, 2), "at least one each");
+  }
+}
