@@ -54,10 +54,10 @@ public final class ContributionBounds {
     Column label = col(CorpusReader.LABEL);
     Row r = corpus.agg(
         functions.count(lit(1)),
-        sum(when(user.isNull().or(functions.trim(user).equalTo("")), 1).otherwise(0)),
-        sum(when(user.isNotNull().and(functions.trim(user).notEqual(""))
+        sum(when(user.isNull(), 1).otherwise(0)),
+        sum(when(user.isNotNull()
             .and(text.isNull().or(functions.trim(text).equalTo(""))), 1).otherwise(0)),
-        sum(when(user.isNotNull().and(functions.trim(user).notEqual(""))
+        sum(when(user.isNotNull()
             .and(text.isNotNull().and(functions.trim(text).notEqual("")))
             .and(label.isNull().or(functions.not(label.isin(labels.toArray())))), 1).otherwise(0)))
         .first();
@@ -79,7 +79,8 @@ public final class ContributionBounds {
   private static Column isValid(List<String> labels) {
     Column user = col(CorpusReader.USER);
     Column text = col(CorpusReader.TEXT);
-    return user.isNotNull().and(functions.trim(user).notEqual(""))
+    // CorpusReader made the user key (trimmed, blank as null): the check and the grouping use the same column.
+    return user.isNotNull()
         .and(text.isNotNull()).and(functions.trim(text).notEqual(""))
         .and(col(CorpusReader.LABEL).isin(labels.toArray()));
   }

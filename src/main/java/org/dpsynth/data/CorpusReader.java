@@ -125,12 +125,20 @@ public final class CorpusReader {
       }
       requireJsonKeys(raw, in, path);
     }
-    Column user = in.hasUsers() ? stringColumn(schema, in.userColumn(), "input.user_column", path)
+    // One user key for every later step (the missing-user check and the per-user grouping): the id
+    // trimmed, blank as null, so " alice" and "alice" are one user, not two with a bound each.
+    Column user = in.hasUsers() ? userKey(stringColumn(schema, in.userColumn(), "input.user_column", path))
         : functions.sha2(functions.concat_ws("\u0001", col(FILE), functions.monotonically_increasing_id().cast("string")), 256);
     Column text = stringColumn(schema, in.textColumn(), "input.text_column", path);
     Column label = in.hasLabels() ? stringColumn(schema, in.labelColumn(), "input.label_column", path) : lit(NO_LABEL);
     Dataset<Row> out = raw.select(user.as(USER), text.as(TEXT), label.as(LABEL));
     return out;
+  }
+
+  /** The user key: the id trimmed; blank ids become null (skipped and counted downstream). */
+  static Column userKey(Column raw) {
+    Column t = functions.trim(raw);
+    return functions.when(t.equalTo(""), lit(null).cast("string")).otherwise(t);
   }
 
   /**

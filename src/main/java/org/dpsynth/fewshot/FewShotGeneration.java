@@ -376,19 +376,44 @@ public final class FewShotGeneration {
 
     @Override
     public Iterator<Tuple2<Integer, Tuple2<Long, String>>> call(UserPool u) {
-      StepPlan p = plan();
-      List<Tuple2<Integer, Tuple2<Long, String>>> out = new ArrayList<>();
-      for (Active a : p.active()) {
-        if (a.label() != u.label() || !p.sampler().sampled(p.q(), u.user(), a.label(), a.demo(), p.step())) {
-          continue;
-        }
-        int subset = p.sampler().index('j', p.subsets(), u.user(), a.label(), a.demo(), p.step());
-        String text = u.texts()[p.sampler().index('x', u.texts().length, u.user(), a.label(), a.demo(), p.step())];
-        long rank = p.sampler().bits('r', u.user(), a.label(), a.demo(), p.step());
-        out.add(new Tuple2<>(a.slot() * p.subsets() + subset, new Tuple2<>(rank, text)));
-      }
-      return out.iterator();
+      return draws(plan(), u).iterator();
     }
+  }
+
+  /**
+   * Poisson sampling of one user for every open demonstration of its label: a sampled user gives
+   * one of its examples (secret choice) to one of the M subsets (secret choice), keyed by
+   * slot·M + subset, with a secret rank that orders the subset's examples.
+   */
+  static List<Tuple2<Integer, Tuple2<Long, String>>> draws(StepPlan p, UserPool u) {
+    List<Tuple2<Integer, Tuple2<Long, String>>> out = new ArrayList<>();
+    for (Active a : p.active()) {
+      if (a.label() != u.label() || !p.sampler().sampled(p.q(), u.user(), a.label(), a.demo(), p.step())) {
+        continue;
+      }
+      int subset = p.sampler().index('j', p.subsets(), u.user(), a.label(), a.demo(), p.step());
+      String text = u.texts()[p.sampler().index('x', u.texts().length, u.user(), a.label(), a.demo(), p.step())];
+      long rank = p.sampler().bits('r', u.user(), a.label(), a.demo(), p.step());
+      out.add(new Tuple2<>(a.slot() * p.subsets() + subset, new Tuple2<>(rank, text)));
+    }
+    return out;
+  }
+
+  /**
+   * One non-empty subset's next-token distribution: its prompt holds at most {@code cap} of its
+   * examples (lowest secret rank first), restricted to the public candidates and quantised.
+   */
+  static long[] subsetDistribution(StepPlan p, Generator generator, Active a, Iterable<Tuple2<Long, String>> examples) {
+    List<Tuple2<Long, String>> ex = new ArrayList<>();
+    examples.forEach(ex::add);
+    ex.sort((x, y) -> Long.compareUnsigned(x._1(), y._1()));
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < Math.min(p.cap(), ex.size()); i++) {
+      texts.add(ex.get(i)._2());
+    }
+    String prompt = FewShotPrompts.generation(p.instruction(), texts, a.labelName(), a.tokens());
+    double[] dist = TokenDistributions.restricted(generator, prompt, a.candidates());
+    return TokenDistributions.mechanism(a.candidates().size()).quantize(dist);
   }
 
   /** Model calls: each non-empty subset's restricted, quantised next-token distribution. */
@@ -410,17 +435,7 @@ public final class FewShotGeneration {
       while (it.hasNext()) {
         var g = it.next();
         Active a = bySlot.get(g._1() / p.subsets());
-        List<Tuple2<Long, String>> ex = new ArrayList<>();
-        g._2().forEach(ex::add);
-        ex.sort((x, y) -> Long.compareUnsigned(x._1(), y._1()));
-        List<String> texts = new ArrayList<>();
-        for (int i = 0; i < Math.min(p.cap(), ex.size()); i++) {
-          texts.add(ex.get(i)._2());
-        }
-        String prompt = FewShotPrompts.generation(p.instruction(), texts, a.labelName(), a.tokens());
-        double[] dist = TokenDistributions.restricted(generator, prompt, a.candidates());
-        long[] quantized = TokenDistributions.mechanism(a.candidates().size()).quantize(dist);
-        out.add(new Tuple2<>(a.slot(), new Tuple2<>(quantized, 1)));
+        out.add(new Tuple2<>(a.slot(), new Tuple2<>(subsetDistribution(p, generator, a, g._2()), 1)));
       }
       return out.iterator();
     }

@@ -103,7 +103,8 @@ class BadInputTest {
       sb.append(line("dup", "the same record", "love"));
     }
     for (int i = 0; i < 20_000; i++) {
-      sb.append(line("heavy", "record " + i, i % 2 == 0 ? "food" : "love"));
+      // The same person with stray whitespace around the id is still one user with one bound.
+      sb.append(line(i % 3 == 0 ? " heavy" : i % 3 == 1 ? "heavy " : "heavy", "record " + i, i % 2 == 0 ? "food" : "love"));
     }
     Files.writeString(f, sb);
     Dataset<Row> corpus = CorpusReader.read(SparkTestSession.get(), input(f));
@@ -114,7 +115,7 @@ class BadInputTest {
     assertEquals(2L, d.get("skipped_missing_text"));
     assertEquals(1L, d.get("skipped_unknown_label"));
     assertEquals(1L + 5 + 8, d.get("records_after_bounding"), "heavy user cut to 8; duplicates are records of one user");
-    assertEquals(3L, d.get("users"));
+    assertEquals(3L, d.get("users"), "the missing-user check and the grouping use one key");
   }
 
   @Test
