@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.dpsynth.privacy.GaussianAccountant;
-import org.dpsynth.privacy.PrivacyLedger;
+import org.dpsynth.privacy.PrivacyBudget;
+import org.dpsynth.run.Ledgers;
+import org.dpsynth.run.Storage;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -102,10 +104,11 @@ public final class AccountCommand implements Runnable {
   @Command(
       name = "ledger",
       mixinStandardHelpOptions = true,
-      description = "Total epsilon of all releases recorded in a privacy ledger (JSON lines).")
+      description = "Total epsilon of all releases recorded in a dataset's privacy ledger.")
   static final class Ledger implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "PATH", description = "The ledger file (privacy-ledger.jsonl).")
-    Path path;
+    @Parameters(index = "0", paramLabel = "LEDGER", description = "The ledger: a local .jsonl file (e.g. runs/privacy-ledgers/fortunes-private.jsonl) "
+        + "or a ledger directory on HDFS (hdfs://...).")
+    String path;
 
     @Option(names = "--delta", required = true, description = "Delta at which to report epsilon.")
     double delta;
@@ -118,14 +121,14 @@ public final class AccountCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (!java.nio.file.Files.isRegularFile(path)) {
-        throw new IllegalArgumentException("ledger file not found: " + path);
+      org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+      if (!Storage.exists(Storage.qualify(path, conf), conf)) {
+        throw new IllegalArgumentException("ledger not found: " + path);
       }
-      PrivacyLedger ledger = PrivacyLedger.open(path);
-      var entries = ledger.entries().stream()
+      var entries = Ledgers.open(path, conf).entries().stream()
           .filter(e -> dataset == null || dataset.equals(e.dataset()))
           .toList();
-      double epsilon = dataset == null ? ledger.totalEpsilon(delta) : ledger.totalEpsilon(dataset, delta);
+      double epsilon = PrivacyBudget.epsilon(entries, delta);
       if (json) {
         ObjectNode o = JSON.createObjectNode();
         o.put("epsilon", epsilon);

@@ -29,13 +29,13 @@ public final class DpftCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set dpft.steps=20 (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: output.dir from the config).")
-  Path out;
+  @Option(names = "--out", paramLabel = "DIR", description = "Run directory: a Hadoop URI (hdfs://..., s3a://..., file:/...) or a path on the default file system (default: output.dir).")
+  String out;
 
   @Override
   public Integer call() {
     DpftConfig cfg = DpftConfig.load(config, overrides);
-    Path runDir = out != null ? out : Path.of(cfg.output().dir());
+    String runDir = out != null ? out : cfg.output().dir();
     SparkSession spark = SparkSessions.getOrCreate("dpsynth dpft");
     new DpFineTuning(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
     return 0;

@@ -28,13 +28,13 @@ public final class FewShotCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: output.dir).")
-  Path out;
+  @Option(names = "--out", paramLabel = "DIR", description = "Run directory: a Hadoop URI (hdfs://..., s3a://..., file:/...) or a path on the default file system (default: output.dir).")
+  String out;
 
   @Override
   public Integer call() {
     FewShotConfig cfg = FewShotConfig.load(config, overrides);
-    Path runDir = out != null ? out : Path.of(cfg.output().dir());
+    String runDir = out != null ? out : cfg.output().dir();
     SparkSession spark = SparkSessions.getOrCreate("dpsynth fewshot");
     new FewShotGeneration(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
     return 0;

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.dpft.ModelFile;
 import org.dpsynth.dpft.Pretraining;
+import org.dpsynth.run.Storage;
 import org.dpsynth.foundation.local.PublicCorpus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,8 +28,8 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set pretrain.epochs=3 (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--out", paramLabel = "FILE", description = "Model file to write (default: model.pretrained).")
-  Path out;
+  @Option(names = "--out", paramLabel = "FILE", description = "Model file to write, a Hadoop URI or a path (default: model.pretrained).")
+  String out;
 
   @Option(names = "--force", description = "Retrain even if the model file exists.")
   boolean force;
@@ -36,15 +37,16 @@ public final class PretrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DpftConfig cfg = DpftConfig.load(config, overrides);
-    Path file = out != null ? out : Path.of(cfg.model().pretrained());
-    if (Files.isRegularFile(file) && !force) {
-      Pretraining.loadOrBuild(cfg.pretrain(), file, System.out);
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.fs.Path file = Storage.qualify(out != null ? out : cfg.model().pretrained(), conf);
+    if (Storage.isFile(file, conf) && !force) {
+      Pretraining.loadOrBuild(cfg.pretrain(), file.toString(), conf, System.out);
       System.out.println(file + " exists and matches the pretrain configuration (use --force to retrain)");
       return 0;
     }
     long t0 = System.nanoTime();
-    ModelFile.Model m = Pretraining.train(cfg.pretrain(), PublicCorpus.readJsonl(Path.of(cfg.pretrain().corpus())), System.out);
-    ModelFile.writeModel(file, m);
+    ModelFile.Model m = Pretraining.train(cfg.pretrain(), Pretraining.publicCorpus(cfg.pretrain(), conf), System.out);
+    Pretraining.write(file, m, conf);
     System.out.printf("wrote %s: %,d parameters, vocabulary %d, %.0fs%n", file, m.shape().parameters(), m.vocabulary().size(),
         (System.nanoTime() - t0) / 1e9);
     return 0;

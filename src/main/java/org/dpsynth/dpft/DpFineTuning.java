@@ -3,8 +3,7 @@ package org.dpsynth.dpft;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.apache.hadoop.fs.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,10 +77,15 @@ public final class DpFineTuning {
   private double expectedBatch;
 
   /** @param boundary called with "step-N-checkpointed" after each checkpoint and the protocol's phase names (tests stop the driver there) */
-  public DpFineTuning(SparkSession spark, DpftConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
+  public DpFineTuning(SparkSession spark, DpftConfig cfg, java.nio.file.Path runDir, PrintStream console, Consumer<String> boundary) {
+    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, boundary);
+  }
+
+  /** @param runDir the run directory: a Hadoop URI, or a bare path on the default file system */
+  public DpFineTuning(SparkSession spark, DpftConfig cfg, String runDir, PrintStream console, Consumer<String> boundary) {
     this.spark = spark;
     this.cfg = cfg;
-    this.run = new RunDirectory(runDir);
+    this.run = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
     this.console = console;
     this.boundary = boundary;
     this.labels = cfg.input().hasLabels() ? List.copyOf(cfg.labels().names()) : List.of(CorpusReader.NO_LABEL);
@@ -90,11 +94,11 @@ public final class DpFineTuning {
   }
 
   public Path checkpointFile() {
-    return run.privateDir().resolve("checkpoint.bin");
+    return new Path(run.privateDir(), "checkpoint.bin");
   }
 
   public Path modelFile() {
-    return run.publicDir().resolve("model.bin");
+    return new Path(run.publicDir(), "model.bin");
   }
 
   /** Runs or resumes the job; returns the fine-tuned parameters. */
@@ -109,7 +113,7 @@ public final class DpFineTuning {
     if (!"secure".equals(cfg.dpft().sampling())) {
       console.println("WARNING: user sampling is " + cfg.dpft().sampling() + " -- TEST ONLY: the batches are predictable");
     }
-    ModelFile.Model pre = Pretraining.loadOrBuild(cfg.pretrain(), Path.of(cfg.model().pretrained()), console);
+    ModelFile.Model pre = Pretraining.loadOrBuild(cfg.pretrain(), cfg.model().pretrained(), run.conf(), console);
     FeedForwardLm.Shape shape = pre.shape();
     if (shape.codes() < labels.size() + 1) {
       throw new ConfigException("model.pretrained has " + (shape.codes() - 1) + " control codes, fewer than the "
@@ -161,7 +165,7 @@ public final class DpFineTuning {
     Dataset<Row> corpus = CorpusReader.read(spark, cfg.input());
     Dataset<Row> bounded = ContributionBounds.apply(corpus, labels, cfg.input().maxRecordsPerUser(), cfg.dpft().seed()).cache();
     try {
-      if (!Files.isRegularFile(run.diagnostics())) {
+      if (!run.isFile(run.diagnostics())) {
         Map<String, Long> diag = new LinkedHashMap<>(ContributionBounds.diagnostics(corpus, bounded, labels));
         ObjectNode d = RunDirectory.JSON.createObjectNode();
         d.put("note", "PRIVATE: exact counts over the private corpus; never share");
@@ -187,7 +191,7 @@ public final class DpFineTuning {
       return cfg.dpft().publicExpectedBatchSize();
     }
     GridGaussianMechanism mech = new GridGaussianMechanism(1.0, 1);
-    double noisy = charged.release(USER_COUNT, run.vectorRelease(run.publicDir().resolve("user-count.json"), "noisy_user_count", o -> {
+    double noisy = charged.release(USER_COUNT, run.vectorRelease(new Path(run.publicDir(), "user-count.json"), "noisy_user_count", o -> {
       o.put("release", USER_COUNT);
       o.put("mechanism", "gaussian");
       o.put("noise_stddev", plan.countNoise());
@@ -214,8 +218,8 @@ public final class DpFineTuning {
   private double[] train(JavaRDD<UserExamples> users, FeedForwardLm.Shape shape, double[] pretrained) {
     int n = shape.parameters();
     State state;
-    if (Files.isRegularFile(checkpointFile())) {
-      state = fromCheckpoint(ModelFile.readCheckpoint(checkpointFile(), n));
+    if (run.isFile(checkpointFile())) {
+      state = fromCheckpoint(readCheckpoint(n));
       console.printf("resuming after step %d from %s%n", state.done(), checkpointFile());
     } else {
       double[] params = pretrained.clone();
@@ -281,12 +285,12 @@ public final class DpFineTuning {
     return new Persisted<>() {
       @Override
       public boolean committed() {
-        return Files.isRegularFile(checkpointFile()) && ModelFile.readCheckpoint(checkpointFile(), parameters).step() >= step;
+        return run.isFile(checkpointFile()) && readCheckpoint(parameters).step() >= step;
       }
 
       @Override
       public ModelFile.Checkpoint read() {
-        return ModelFile.readCheckpoint(checkpointFile(), parameters);
+        return readCheckpoint(parameters);
       }
 
       @Override
@@ -294,6 +298,10 @@ public final class DpFineTuning {
         run.commit(checkpointFile(), ModelFile.checkpointBytes(c));
       }
     };
+  }
+
+  private ModelFile.Checkpoint readCheckpoint(int parameters) {
+    return ModelFile.readCheckpoint(run.read(checkpointFile()), parameters, checkpointFile().toString());
   }
 
   private PoissonSampling samplingFor(int step) {

@@ -58,7 +58,13 @@ public final class ModelFile {
   }
 
   public static Model readModel(Path file) {
-    try (DataInputStream in = open(file)) {
+    return readModel(readAll(file), file.toString());
+  }
+
+  /** A model from the bytes of a model file; {@code name} names the file in errors. */
+  public static Model readModel(byte[] bytes, String name) {
+    try (DataInputStream in = open(bytes)) {
+      String file = name;
       header(in, MODEL_MAGIC, file);
       FeedForwardLm.Shape s = new FeedForwardLm.Shape(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt());
       List<String> tokens = new ArrayList<>(s.vocab());
@@ -68,7 +74,7 @@ public final class ModelFile {
       double[] p = readDoubles(in, s.parameters(), file);
       return new Model(s, new Vocabulary(tokens), p, in.readUTF());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read model file " + file + " (truncated or not a dpsynth model)", e);
+      throw new UncheckedIOException("cannot read model file " + name + " (truncated or not a dpsynth model)", e);
     }
   }
 
@@ -91,7 +97,13 @@ public final class ModelFile {
   }
 
   public static Checkpoint readCheckpoint(Path file, int parameters) {
-    try (DataInputStream in = open(file)) {
+    return readCheckpoint(readAll(file), parameters, file.toString());
+  }
+
+  /** A checkpoint from the bytes of a checkpoint file; {@code name} names the file in errors. */
+  public static Checkpoint readCheckpoint(byte[] bytes, int parameters, String name) {
+    try (DataInputStream in = open(bytes)) {
+      String file = name;
       header(in, CHECKPOINT_MAGIC, file);
       String runId = in.readUTF();
       int step = in.readInt();
@@ -99,7 +111,7 @@ public final class ModelFile {
       return new Checkpoint(runId, step, readDoubles(in, parameters, file), readDoubles(in, parameters, file),
           readDoubles(in, parameters, file), t);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read checkpoint " + file + " (truncated or not a dpsynth checkpoint)", e);
+      throw new UncheckedIOException("cannot read checkpoint " + name + " (truncated or not a dpsynth checkpoint)", e);
     }
   }
 
@@ -107,12 +119,19 @@ public final class ModelFile {
     void write(DataOutputStream out) throws IOException;
   }
 
-  private static DataInputStream open(Path file) throws IOException {
-    InputStream in = Files.newInputStream(file);
-    return new DataInputStream(new BufferedInputStream(in, 1 << 16));
+  private static DataInputStream open(byte[] bytes) {
+    return new DataInputStream(new java.io.ByteArrayInputStream(bytes));
   }
 
-  private static void header(DataInputStream in, int magic, Path file) throws IOException {
+  private static byte[] readAll(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  private static void header(DataInputStream in, int magic, String file) throws IOException {
     if (in.readInt() != magic || in.readInt() != VERSION) {
       throw new IOException(file + " has the wrong kind or version");
     }
@@ -125,7 +144,7 @@ public final class ModelFile {
     }
   }
 
-  private static double[] readDoubles(DataInputStream in, int expected, Path file) throws IOException {
+  private static double[] readDoubles(DataInputStream in, int expected, String file) throws IOException {
     int n = in.readInt();
     if (n != expected) {
       throw new IOException(file + " holds " + n + " values, expected " + expected);

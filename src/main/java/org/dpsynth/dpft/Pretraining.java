@@ -1,18 +1,19 @@
 package org.dpsynth.dpft;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.dpsynth.config.ConfigException;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.foundation.local.PublicCorpus;
+import org.dpsynth.run.Storage;
 
 /**
  * Non-private pretraining of {@link FeedForwardLm} on the PUBLIC corpus (no private data): Adam on
@@ -22,11 +23,15 @@ import org.dpsynth.foundation.local.PublicCorpus;
 public final class Pretraining {
   private Pretraining() {}
 
-  /** The model at {@code file}, or trains it (and writes it there) when the file is missing. */
-  public static ModelFile.Model loadOrBuild(DpftConfig.Pretrain cfg, Path file, PrintStream console) {
+  /**
+   * The model at {@code location} (a Hadoop URI or a bare path on the default file system), or
+   * trains it on the public corpus (also a Hadoop location) and writes it there when it is missing.
+   */
+  public static ModelFile.Model loadOrBuild(DpftConfig.Pretrain cfg, String location, Configuration conf, PrintStream console) {
     String provenance = provenance(cfg);
-    if (Files.isRegularFile(file)) {
-      ModelFile.Model m = ModelFile.readModel(file);
+    Path file = Storage.qualify(location, conf);
+    if (Storage.isFile(file, conf)) {
+      ModelFile.Model m = ModelFile.readModel(Storage.read(file, conf), file.toString());
       if (!m.provenance().equals(provenance)) {
         throw new ConfigException("model.pretrained " + file + " was built with a different pretrain configuration; "
             + "delete it to rebuild, or point model.pretrained at another file");
@@ -35,10 +40,24 @@ public final class Pretraining {
     }
     console.println("pretrained model " + file + " not found: pretraining on the public corpus " + cfg.corpus()
         + " (once; a few minutes)");
-    ModelFile.Model m = train(cfg, PublicCorpus.readJsonl(Path.of(cfg.corpus())), console);
-    ModelFile.writeModel(file, m);
+    ModelFile.Model m = train(cfg, publicCorpus(cfg, conf), console);
+    write(file, m, conf);
     console.println("pretrained model written to " + file);
     return m;
+  }
+
+  /** The public corpus of {@code pretrain.corpus} (JSON Lines with a text field), from any Hadoop location. */
+  public static List<String> publicCorpus(DpftConfig.Pretrain cfg, Configuration conf) {
+    Path corpus = Storage.qualify(cfg.corpus(), conf);
+    if (!Storage.isFile(corpus, conf)) {
+      throw new ConfigException("pretrain.corpus: " + corpus + " not found (a JSON Lines file of public texts)");
+    }
+    return PublicCorpus.readJsonl(new java.io.ByteArrayInputStream(Storage.read(corpus, conf)), corpus.toString());
+  }
+
+  /** Writes a model file atomically (temporary file in a hidden folder beside it). */
+  public static void write(Path file, ModelFile.Model m, Configuration conf) {
+    Storage.commit(file, ModelFile.modelBytes(m), new Path(file.getParent(), ".dpsynth-tmp"), conf);
   }
 
   /** The canonical description of a pretraining config, stored in (and checked against) the model file. */

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.apache.hadoop.fs.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.dpsynth.privacy.GaussianAccountant;
+import org.dpsynth.run.RunDirectory;
 
 /**
  * {@code public/report.html} of a run: one self-contained page built ONLY from files under the
@@ -27,10 +27,16 @@ public final class RunReport {
 
   private RunReport() {}
 
-  /** Writes {@code runRoot/public/report.html} and returns its path. */
-  public static Path write(SparkSession spark, Path runRoot) {
-    Path pub = runRoot.resolve("public");
-    JsonNode manifest = read(pub.resolve("manifest.json"));
+  /** Writes {@code runRoot/public/report.html} of a local run directory and returns its path. */
+  public static java.nio.file.Path write(SparkSession spark, java.nio.file.Path runRoot) {
+    write(spark, RunDirectory.at(runRoot.toAbsolutePath().toUri().toString(), spark.sparkContext().hadoopConfiguration()));
+    return runRoot.resolve("public/report.html");
+  }
+
+  /** Writes {@code public/report.html} of a run directory on any file system and returns its path. */
+  public static Path write(SparkSession spark, RunDirectory run) {
+    Path pub = run.publicDir();
+    JsonNode manifest = run.readJson(run.manifest());
     JsonNode privacy = manifest.path("privacy");
     List<String> labels = new ArrayList<>();
     manifest.path("labels").forEach(l -> labels.add(l.asText()));
@@ -57,11 +63,11 @@ public final class RunReport {
     manifest.path("iterations").forEach(it -> logged.put(it.path("iteration").asInt(), it.path("epsilon_spent").asDouble()));
     int before = "dp".equals(privacy.path("label_proportions").asText()) ? 1 : 0;
     for (int t = 1; ; t++) {
-      Path h = pub.resolve(String.format("iterations/%03d/histogram.json", t));
-      if (!Files.isRegularFile(h)) {
+      Path h = run.histogram(t);
+      if (!run.isFile(h)) {
         break;
       }
-      JsonNode hist = read(h);
+      JsonNode hist = run.readJson(h);
       double threshold = hist.path("threshold").asDouble();
       double above = 0;
       double positive = 0;
@@ -90,8 +96,8 @@ public final class RunReport {
     List<String> popX = new ArrayList<>();
     List<Map<String, Long>> perLabel = new ArrayList<>();
     for (int t = 0; ; t++) {
-      Path p = pub.resolve(String.format("iterations/%03d/population.parquet", t));
-      if (!Files.isDirectory(p)) {
+      Path p = run.population(t);
+      if (!run.exists(p)) {
         break;
       }
       popX.add(String.valueOf(t));
@@ -114,9 +120,9 @@ public final class RunReport {
       page.chart("chart-population", "Population size per label in each iteration (public synthetic samples).", stacked);
     }
 
-    Path labelsJson = pub.resolve("labels.json");
-    if (Files.isRegularFile(labelsJson)) {
-      JsonNode lj = read(labelsJson);
+    Path labelsJson = run.labelRelease();
+    if (run.isFile(labelsJson)) {
+      JsonNode lj = run.readJson(labelsJson);
       List<String> ln = new ArrayList<>();
       lj.path("labels").forEach(l -> ln.add(l.asText()));
       double[] counts = new double[ln.size()];
@@ -127,8 +133,8 @@ public final class RunReport {
           HtmlPage.series("bar", ln, List.of("noisy count"), List.of(counts), "noisy count"));
     }
 
-    Path synthetic = pub.resolve("synthetic");
-    if (Files.isDirectory(synthetic)) {
+    Path synthetic = run.synthetic();
+    if (run.exists(synthetic)) {
       page.heading(2, "Synthetic samples per label");
       page.paragraph("Up to " + SAMPLES_PER_LABEL + " synthetic texts of each label from public/synthetic (the first by id).");
       List<Row> rows = spark.read().parquet(synthetic.toString()).select("id", "label", "text").orderBy("label", "id").collectAsList();
@@ -148,8 +154,8 @@ public final class RunReport {
     page.paragraph("Every value on this page is public configuration, a differentially private release, or computed "
         + "from those (public/manifest.json, public/iterations/NNN/histogram.json, public/labels.json and the public "
         + "synthetic populations).");
-    Path out = pub.resolve("report.html");
-    page.write(out);
+    Path out = new Path(pub, "report.html");
+    run.commit(out, page.render().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return out;
   }
 
@@ -207,13 +213,5 @@ public final class RunReport {
     double[] a = new double[n];
     java.util.Arrays.fill(a, v);
     return a;
-  }
-
-  static JsonNode read(Path file) {
-    try {
-      return HtmlPage.JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
   }
 }

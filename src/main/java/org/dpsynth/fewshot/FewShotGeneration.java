@@ -9,8 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.apache.hadoop.fs.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -81,15 +80,21 @@ public final class FewShotGeneration {
   private final PrintStream console;
   private final Consumer<String> boundary;
 
-  public FewShotGeneration(SparkSession spark, FewShotConfig cfg, Path runDir, PrintStream console) {
-    this(spark, cfg, runDir, console, phase -> {});
+  public FewShotGeneration(SparkSession spark, FewShotConfig cfg, java.nio.file.Path runDir, PrintStream console) {
+    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, phase -> {});
+  }
+
+  public FewShotGeneration(SparkSession spark, FewShotConfig cfg, java.nio.file.Path runDir, PrintStream console,
+      Consumer<String> boundary) {
+    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, boundary);
   }
 
   /** @param boundary called with the protocol's phase names ({@link PrivateRun#open}); tests stop the driver there */
-  public FewShotGeneration(SparkSession spark, FewShotConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
+  /** @param runDir the run directory: a Hadoop URI, or a bare path on the default file system */
+  public FewShotGeneration(SparkSession spark, FewShotConfig cfg, String runDir, PrintStream console, Consumer<String> boundary) {
     this.spark = spark;
     this.cfg = cfg;
-    this.dir = new RunDirectory(runDir);
+    this.dir = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
     this.console = console;
     this.boundary = boundary;
   }
@@ -142,7 +147,7 @@ public final class FewShotGeneration {
     double epsilon = plan[1];
     long steps = (long) plan[2];
     double noiseStddev = z * TokenDistributions.SENSITIVITY;
-    if (Files.exists(dir.manifest()) && "complete".equals(RunDirectory.readJson(dir.manifest()).path("status").asText())) {
+    if (dir.isFile(dir.manifest()) && "complete".equals(dir.readJson(dir.manifest()).path("status").asText())) {
       console.printf("run in %s is complete; nothing to do (epsilon = %.4g, delta = %.3g)%n", dir.root(), epsilon, cfg.privacy().delta());
       return new Result(epsilon, cfg.privacy().delta(), z, steps, readProgress(labels, f.demonstrationsPerLabel()));
     }
@@ -182,7 +187,7 @@ public final class FewShotGeneration {
     writeDemonstrations(demos);
     writeManifest(privateRun, "complete", z, epsilon, steps);
     console.printf("done: %d demonstrations in %s; epsilon = %.4g at delta = %.3g%n", demos.size(),
-        publicDir().resolve("demonstrations"), epsilon, cfg.privacy().delta());
+        new Path(publicDir(), "demonstrations"), epsilon, cfg.privacy().delta());
     return new Result(epsilon, cfg.privacy().delta(), z, steps, demos);
   }
 
@@ -479,9 +484,9 @@ public final class FewShotGeneration {
   // ------------------------------------------------------------------------------ run directory
 
   private ObjectNode loadOrCreateState(NoiseSource noise) {
-    Path file = privateDir().resolve("fewshot-state.json");
-    if (Files.exists(file)) {
-      return (ObjectNode) RunDirectory.readJson(file);
+    Path file = new Path(privateDir(), "fewshot-state.json");
+    if (dir.isFile(file)) {
+      return (ObjectNode) dir.readJson(file);
     }
     ObjectNode s = JSON.createObjectNode();
     byte[] key = noise.isSecure() ? SecretSampler.newKey()
@@ -492,17 +497,17 @@ public final class FewShotGeneration {
   }
 
   private Path progressFile() {
-    return publicDir().resolve("progress.json");
+    return new Path(publicDir(), "progress.json");
   }
 
   private int progressStep() {
-    return Files.exists(progressFile()) ? RunDirectory.readJson(progressFile()).path("step").asInt(0) : 0;
+    return dir.isFile(progressFile()) ? dir.readJson(progressFile()).path("step").asInt(0) : 0;
   }
 
   private List<Demo> readProgress(List<String> labels, int perLabel) {
     List<Demo> demos = new ArrayList<>();
-    if (Files.exists(progressFile())) {
-      for (JsonNode d : RunDirectory.readJson(progressFile()).path("demonstrations")) {
+    if (dir.isFile(progressFile())) {
+      for (JsonNode d : dir.readJson(progressFile()).path("demonstrations")) {
         List<String> toks = new ArrayList<>();
         d.path("tokens").forEach(t -> toks.add(t.asText()));
         demos.add(new Demo(d.get("label").asText(), d.get("index").asInt(), List.copyOf(toks), d.get("done").asBoolean()));
@@ -558,7 +563,7 @@ public final class FewShotGeneration {
       rows.add(RowFactory.create(d.label(), d.text(), d.tokens().toArray(new String[0])));
     }
     spark.createDataFrame(rows, schema).coalesce(1).write().mode("overwrite")
-        .parquet(publicDir().resolve("demonstrations").toString());
+        .parquet(new Path(publicDir(), "demonstrations").toString());
   }
 
   private void writeManifest(PrivateRun run, String status, double z, double epsilon, long steps) {

@@ -61,7 +61,7 @@ public final class Models {
       b.apiKeyEnv(apiKeyEnv);
     }
     if (cacheDir != null && !cacheDir.equals("null")) {
-      b.cacheDir(Path.of(cacheDir));
+      b.cacheDir(cacheDir);
     }
     return b;
   }

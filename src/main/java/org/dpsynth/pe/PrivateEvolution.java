@@ -3,7 +3,7 @@ package org.dpsynth.pe;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.nio.file.Path;
+import org.apache.hadoop.fs.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,10 +70,15 @@ public final class PrivateEvolution {
    *     "charged", "drawn:NAME", "released:NAME") after each phase completes; tests use it to stop
    *     the driver at that point
    */
-  public PrivateEvolution(SparkSession spark, JobConfig cfg, Path runDir, PrintStream console, Consumer<String> boundary) {
+  public PrivateEvolution(SparkSession spark, JobConfig cfg, java.nio.file.Path runDir, PrintStream console, Consumer<String> boundary) {
+    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, boundary);
+  }
+
+  /** @param runDir the run directory: a Hadoop URI, or a bare path on the default file system */
+  public PrivateEvolution(SparkSession spark, JobConfig cfg, String runDir, PrintStream console, Consumer<String> boundary) {
     this.spark = spark;
     this.cfg = cfg;
-    this.run = new RunDirectory(runDir);
+    this.run = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
     this.console = console;
     this.boundary = boundary;
     this.labels = cfg.input().hasLabels() ? List.copyOf(cfg.labels().names()) : List.of(CorpusReader.NO_LABEL);
@@ -108,7 +113,7 @@ public final class PrivateEvolution {
     for (int t = 1; t <= cfg.pe().iterations(); t++) {
       long t0 = System.nanoTime();
       Path popDir = run.population(t);
-      if (RunDirectory.complete(popDir)) {
+      if (run.complete(popDir)) {
         population = readPopulation(popDir);
         console.printf("iteration %d/%d: already complete, resumed%n", t, cfg.pe().iterations());
         continue;
@@ -141,7 +146,7 @@ public final class PrivateEvolution {
     writeSynthetic(population);
     double total = plan.epsilonAfter(plan.releases(), cfg.privacy().delta());
     writeManifest("complete", population);
-    org.dpsynth.eval.RunReport.write(spark, run.root());
+    org.dpsynth.eval.RunReport.write(spark, run);
     console.printf("done: %d synthetic samples in %s; epsilon = %.4g at delta = %.3g (noise: %s)%n",
         population.size(), run.synthetic(), total, cfg.privacy().delta(), noiseSpec.description());
     return population;
@@ -168,7 +173,7 @@ public final class PrivateEvolution {
 
   private Dataset<Row> privateEmbeddings() {
     Path dir = run.privateEmbeddings();
-    if (!RunDirectory.complete(dir)) {
+    if (!run.complete(dir)) {
       long t0 = System.nanoTime();
       console.println("embedding the private corpus (once per run; cached in private/)");
       Dataset<Row> corpus = CorpusReader.read(spark, cfg.input());
@@ -243,7 +248,7 @@ public final class PrivateEvolution {
 
   private List<Sample> initialPopulation(double[] proportions) {
     Path dir = run.population(0);
-    if (RunDirectory.complete(dir)) {
+    if (run.complete(dir)) {
       return readPopulation(dir);
     }
     int[] counts = LabelShares.allocate(proportions, cfg.pe().populationAt(0));

@@ -2,7 +2,7 @@ package org.dpsynth.run;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.PrintStream;
-import java.nio.file.Path;
+import org.apache.hadoop.fs.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

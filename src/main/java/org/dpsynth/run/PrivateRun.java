@@ -3,7 +3,6 @@ package org.dpsynth.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -91,8 +90,8 @@ public final class PrivateRun {
    */
   public static PrivateRun open(RunDirectory dir, Settings settings, PrintStream console, Consumer<String> boundary) {
     dir.create();
-    if (Files.isRegularFile(dir.runState())) {
-      JsonNode state = RunDirectory.readJson(dir.runState());
+    if (dir.isFile(dir.runState())) {
+      JsonNode state = dir.readJson(dir.runState());
       String method = state.path("method").asText("");
       if (!method.equals(settings.method())) {
         throw new ConfigException("run directory " + dir.root() + " holds a '" + method + "' run, not '" + settings.method()

@@ -7,115 +7,142 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.UUID;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 /**
- * The layout of a run directory (DESIGN.md, "CLI contract"): {@code public/} holds only what may
- * be shared, {@code private/} what never leaves the operator, including every temporary file.
+ * The layout of a run directory (DESIGN.md, "CLI contract") on any Hadoop file system:
+ * {@code public/} holds only what may be shared, {@code private/} what never leaves the operator,
+ * including every temporary file.
  *
- * <p>Files are committed atomically and durably: written to {@code private/tmp/}, forced to
- * storage, then renamed into place. A crash therefore leaves either nothing or the whole file at
- * the target, and an uncommitted draw can only ever sit under {@code private/}.
+ * <p>Files are committed atomically and durably ({@link Storage#commit}): on stores with an atomic
+ * rename they are written under {@code private/tmp/}, forced, and renamed into place; on object
+ * stores the object is written directly and appears whole or not at all. A crash therefore never
+ * leaves part of a file at its target, and an uncommitted draw can only ever sit under
+ * {@code private/}.
  */
 public final class RunDirectory {
   public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Path root;
+  private final Configuration conf;
 
-  public RunDirectory(Path root) {
-    this.root = root.toAbsolutePath().normalize();
+  private RunDirectory(Path root, Configuration conf) {
+    this.root = root;
+    this.conf = conf;
+  }
+
+  /** A run directory at a location: a URI ({@code hdfs://…}, {@code s3a://…}, {@code file:/…}) or a bare path on the default file system. */
+  public static RunDirectory at(String location, Configuration conf) {
+    return new RunDirectory(Storage.qualify(location, conf), conf);
+  }
+
+  /** A run directory on the local file system. */
+  public RunDirectory(java.nio.file.Path local) {
+    this(Storage.of(local), new Configuration());
   }
 
   public Path root() {
     return root;
   }
 
+  public Configuration conf() {
+    return conf;
+  }
+
   public Path publicDir() {
-    return root.resolve("public");
+    return new Path(root, "public");
   }
 
   public Path privateDir() {
-    return root.resolve("private");
+    return new Path(root, "private");
   }
 
   /** Temporary files of commits: under {@code private/}, so no draw is ever visible in {@code public/} before it is committed. */
   public Path tmpDir() {
-    return privateDir().resolve("tmp");
+    return new Path(privateDir(), "tmp");
   }
 
   public Path manifest() {
-    return publicDir().resolve("manifest.json");
+    return new Path(publicDir(), "manifest.json");
   }
 
   public Path synthetic() {
-    return publicDir().resolve("synthetic");
+    return new Path(publicDir(), "synthetic");
   }
 
   public Path iteration(int t) {
-    return publicDir().resolve("iterations").resolve(String.format("%03d", t));
+    return new Path(new Path(publicDir(), "iterations"), String.format("%03d", t));
   }
 
   public Path population(int t) {
-    return iteration(t).resolve("population.parquet");
+    return new Path(iteration(t), "population.parquet");
   }
 
   public Path histogram(int t) {
-    return iteration(t).resolve("histogram.json");
+    return new Path(iteration(t), "histogram.json");
   }
 
   public Path labelRelease() {
-    return publicDir().resolve("labels.json");
+    return new Path(publicDir(), "labels.json");
   }
 
   public Path privateEmbeddings() {
-    return privateDir().resolve("embeddings.parquet");
+    return new Path(privateDir(), "embeddings.parquet");
   }
 
   public Path diagnostics() {
-    return privateDir().resolve("diagnostics.json");
+    return new Path(privateDir(), "diagnostics.json");
   }
 
   /** Exact timings of the run's phases: they grow with the private corpus, so they stay private. */
   public Path timings() {
-    return privateDir().resolve("timings.json");
+    return new Path(privateDir(), "timings.json");
   }
 
   public Path runState() {
-    return privateDir().resolve("run-state.json");
+    return new Path(privateDir(), "run-state.json");
   }
 
   public Path modelCache() {
-    return privateDir().resolve("model-cache");
+    return new Path(privateDir(), "model-cache");
   }
 
   /** Creates the skeleton and removes temporary files an interrupted commit left behind. */
   public void create() {
-    try {
-      Files.createDirectories(publicDir());
-      Files.createDirectories(tmpDir());
-      try (Stream<Path> stale = Files.list(tmpDir())) {
-        for (Path p : stale.toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create run directory " + root, e);
-    }
+    Storage.mkdirs(publicDir(), conf);
+    Storage.mkdirs(tmpDir(), conf);
+    Storage.clear(tmpDir(), conf);
+  }
+
+  public boolean exists(Path p) {
+    return Storage.exists(p, conf);
+  }
+
+  public boolean isFile(Path p) {
+    return Storage.isFile(p, conf);
   }
 
   /** True when a Spark Parquet write to {@code dir} committed. */
-  public static boolean complete(Path dir) {
-    return Files.isRegularFile(dir.resolve("_SUCCESS"));
+  public boolean complete(Path dir) {
+    return Storage.isFile(new Path(dir, "_SUCCESS"), conf);
   }
 
-  public static JsonNode readJson(Path file) {
+  public byte[] read(Path file) {
+    return Storage.read(file, conf);
+  }
+
+  public JsonNode readJson(Path file) {
+    try {
+      return JSON.readTree(read(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /** Reads a local JSON file (tests and tools that inspect a local run directory). */
+  public static JsonNode readJson(java.nio.file.Path file) {
     try {
       return JSON.readTree(file.toFile());
     } catch (IOException e) {
@@ -123,7 +150,7 @@ public final class RunDirectory {
     }
   }
 
-  /** Commits {@code value} as JSON to {@code file} (atomic, durable; temporary file under private/). */
+  /** Commits {@code value} as JSON to {@code file} (atomic and durable; see the class comment). */
   public void writeJson(Path file, Object value) {
     try {
       commit(file, JSON.writeValueAsBytes(value));
@@ -132,43 +159,22 @@ public final class RunDirectory {
     }
   }
 
-  /** Commits bytes to {@code file}: written and forced under {@code private/tmp/}, then renamed into place. */
+  /** Commits bytes to {@code file} ({@link Storage#commit}, temporary files under {@code private/tmp/}). */
   public void commit(Path file, byte[] bytes) {
-    try {
-      Files.createDirectories(tmpDir());
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = tmpDir().resolve(UUID.randomUUID() + ".tmp");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-      forceDirectory(file.toAbsolutePath().getParent());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    Storage.commit(file, bytes, tmpDir(), conf);
   }
 
   /** A JSON file holding one released vector under {@code key}, with public metadata beside it, committed by {@link #writeJson}. */
-  public Persisted<double[]> vectorRelease(Path file, String key, java.util.function.Consumer<ObjectNode> metadata) {
+  public Persisted<double[]> vectorRelease(Path file, String key, Consumer<ObjectNode> metadata) {
     return new Persisted<>() {
       @Override
       public boolean committed() {
-        return Files.isRegularFile(file);
+        return isFile(file);
       }
 
       @Override
       public double[] read() {
-        JsonNode arr = RunDirectory.readJson(file).path(key);
+        JsonNode arr = readJson(file).path(key);
         double[] out = new double[arr.size()];
         for (int i = 0; i < out.length; i++) {
           out[i] = arr.get(i).asDouble();
@@ -178,7 +184,7 @@ public final class RunDirectory {
 
       @Override
       public void commit(double[] value) {
-        ObjectNode o = RunDirectory.JSON.createObjectNode();
+        ObjectNode o = JSON.createObjectNode();
         metadata.accept(o);
         ArrayNode values = o.putArray(key);
         for (double v : value) {
@@ -187,13 +193,5 @@ public final class RunDirectory {
         writeJson(file, o);
       }
     };
-  }
-
-  private static void forceDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // Not every platform can fsync a directory; the file itself is already forced.
-    }
   }
 }

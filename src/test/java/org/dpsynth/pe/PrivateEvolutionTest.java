@@ -114,7 +114,7 @@ class PrivateEvolutionTest {
     assertTrue(RunDirectory.readJson(out.resolve("private/timings.json")).path("seconds").has("iteration-1"));
 
     for (int t = 0; t <= 2; t++) {
-      assertTrue(RunDirectory.complete(out.resolve(String.format("public/iterations/%03d/population.parquet", t))));
+      assertTrue(Files.isRegularFile(out.resolve(String.format("public/iterations/%03d/population.parquet/_SUCCESS", t))));
     }
     assertTrue(Files.isRegularFile(out.resolve("public/iterations/001/histogram.json")));
     assertTrue(Files.isRegularFile(out.resolve("private/diagnostics.json")));

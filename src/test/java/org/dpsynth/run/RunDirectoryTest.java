@@ -23,6 +23,10 @@ class RunDirectoryTest {
     }
   }
 
+  private static Path local(org.apache.hadoop.fs.Path p) {
+    return Path.of(p.toUri());
+  }
+
   /**
    * A commit that fails between writing its bytes and putting them in place (here: the target is
    * a non-empty directory, so the rename fails) leaves nothing under public/: the bytes were only
@@ -33,12 +37,12 @@ class RunDirectoryTest {
   void aFailedCommitLeavesNothingUnderPublic() throws IOException {
     RunDirectory run = new RunDirectory(tmp.resolve("run"));
     run.create();
-    Path target = run.histogram(1);
+    Path target = local(run.histogram(1));
     Files.createDirectories(target.resolve("blocker"));
     Files.writeString(target.resolve("blocker/x"), "in the way");
-    assertThrows(UncheckedIOException.class, () -> run.writeJson(target, Map.of("noisy_votes", List.of(1.5, 2.5))));
-    assertEquals(List.of(target.resolve("blocker/x")), filesUnder(run.publicDir()), "only the blocker is in public/");
-    assertTrue(filesUnder(run.tmpDir()).isEmpty(), "the temporary file is gone too");
+    assertThrows(UncheckedIOException.class, () -> run.writeJson(run.histogram(1), Map.of("noisy_votes", List.of(1.5, 2.5))));
+    assertEquals(List.of(target.resolve("blocker/x")), filesUnder(local(run.publicDir())), "only the blocker is in public/");
+    assertTrue(filesUnder(local(run.tmpDir())).isEmpty(), "the temporary file is gone too");
   }
 
   @Test
@@ -46,11 +50,13 @@ class RunDirectoryTest {
     RunDirectory run = new RunDirectory(tmp.resolve("run"));
     run.create();
     run.writeJson(run.labelRelease(), Map.of("noisy_counts", List.of(3.0)));
-    assertEquals(3.0, RunDirectory.readJson(run.labelRelease()).path("noisy_counts").get(0).asDouble());
+    assertEquals(3.0, run.readJson(run.labelRelease()).path("noisy_counts").get(0).asDouble());
+    // No checksum side files next to what we write on the local file system.
+    assertTrue(filesUnder(local(run.publicDir())).stream().noneMatch(p -> p.getFileName().toString().endsWith(".crc")));
     // A crash mid-commit leaves a temporary file in private/tmp: the next start removes it.
-    Path stale = Files.writeString(run.tmpDir().resolve("left-by-a-crash.tmp"), "{\"noisy\": [");
+    Path stale = Files.writeString(local(run.tmpDir()).resolve("left-by-a-crash.tmp"), "{\"noisy\": [");
     new RunDirectory(tmp.resolve("run")).create();
     assertTrue(Files.notExists(stale));
-    assertTrue(filesUnder(run.publicDir()).stream().noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
+    assertTrue(filesUnder(local(run.publicDir())).stream().noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
   }
 }

@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
  * @param initialBackoff backoff cap before the second attempt; doubles per attempt (full jitter)
  * @param maxBackoff largest backoff cap; a server's {@code Retry-After} may ask for longer
  * @param batchSize texts per embeddings request
- * @param cacheDir directory of the response cache, or {@code null} for none; for prompts that
- *     contain private text it must lie in the run's {@code private/} area
+ * @param cacheDir directory of the response cache (a Hadoop URI or a local path; executors write
+ *     to it), or {@code null} for none; for prompts that contain private text it must lie in the
+ *     run's {@code private/} area
  * @param temperature sampling temperature for generation, in [0, 2]
  * @param maxTokens {@code max_tokens} for generated texts
  * @param promptTemplatesDir directory overriding some or all built-in prompt files, or {@code null}
@@ -49,7 +50,7 @@ public record OpenAiSettings(
     Duration initialBackoff,
     Duration maxBackoff,
     int batchSize,
-    Path cacheDir,
+    String cacheDir,
     double temperature,
     int maxTokens,
     Path promptTemplatesDir,
@@ -197,7 +198,7 @@ public record OpenAiSettings(
       initialBackoff = s.initialBackoff;
       maxBackoff = s.maxBackoff;
       batchSize = s.batchSize;
-      cacheDir = s.cacheDir == null ? null : s.cacheDir.toString();
+      cacheDir = s.cacheDir;
       temperature = s.temperature;
       maxTokens = s.maxTokens;
       promptTemplatesDir = s.promptTemplatesDir == null ? null : s.promptTemplatesDir.toString();
@@ -218,7 +219,7 @@ public record OpenAiSettings(
           initialBackoff,
           maxBackoff,
           batchSize,
-          cacheDir == null ? null : Path.of(cacheDir),
+          cacheDir,
           temperature,
           maxTokens,
           promptTemplatesDir == null ? null : Path.of(promptTemplatesDir),
@@ -240,7 +241,7 @@ public record OpenAiSettings(
     private Duration initialBackoff = Duration.ofMillis(500);
     private Duration maxBackoff = Duration.ofSeconds(30);
     private int batchSize = 64;
-    private Path cacheDir;
+    private String cacheDir;
     private double temperature = 1.0;
     private int maxTokens = 256;
     private Path promptTemplatesDir;
@@ -320,6 +321,11 @@ public record OpenAiSettings(
     }
 
     public Builder cacheDir(Path v) {
+      return cacheDir(v == null ? null : v.toAbsolutePath().toUri().toString());
+    }
+
+    /** The response cache at a Hadoop URI (hdfs://…, file:/…) or a bare path. */
+    public Builder cacheDir(String v) {
       cacheDir = v;
       return this;
     }

@@ -4,34 +4,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.dpsynth.run.Storage;
 
 /**
- * Response bodies stored as files {@code <dir>/<first 2 hex>/<sha256>.json}, written atomically
- * (temp file in the same directory, then a move) so a crash never leaves a half-written entry and
- * concurrent writers of the same key are harmless. Entries hold response bodies only — never the
- * request or the API key — but responses to prompts with private text are derived from private
- * text, so the directory belongs in the run's {@code private/} area.
+ * Response bodies stored as files {@code <dir>/<first 2 hex>/<sha256>.json} on any Hadoop file
+ * system (executors write here, so on a cluster it is a shared store such as HDFS), each committed
+ * atomically ({@link Storage#commit}) so a crash never leaves a half-written entry and concurrent
+ * writers of the same key are harmless. Entries hold response bodies only — never the request or
+ * the API key — but responses to prompts with private text are derived from private text, so the
+ * directory belongs in the run's {@code private/} area.
  */
 final class ResponseCache {
   private static final System.Logger LOG = System.getLogger(ResponseCache.class.getName());
 
   private final Path dir;
+  private final Configuration conf = new Configuration();
 
-  ResponseCache(Path dir) {
-    this.dir = dir;
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cacheDir: cannot create " + dir, e);
-    }
+  ResponseCache(String location) {
+    this.dir = Storage.qualify(location, conf);
+    Storage.mkdirs(dir, conf);
   }
 
   static String sha256Hex(String s) {
@@ -44,19 +43,19 @@ final class ResponseCache {
   }
 
   private Path file(String key) {
-    return dir.resolve(key.substring(0, 2)).resolve(key + ".json");
+    return new Path(new Path(dir, key.substring(0, 2)), key + ".json");
   }
 
   /** The cached body, or {@code null} if absent or unreadable (then it is simply refetched). */
   JsonNode get(String key) {
     Path f = file(key);
-    if (!Files.isRegularFile(f)) {
-      return null;
-    }
     try {
-      JsonNode node = OpenAiClient.JSON.readTree(f.toFile());
+      if (!Storage.isFile(f, conf)) {
+        return null;
+      }
+      JsonNode node = OpenAiClient.JSON.readTree(Storage.read(f, conf));
       return node != null && node.isObject() ? node : null;
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       LOG.log(System.Logger.Level.WARNING, "unreadable cache entry " + f + "; refetching");
       return null;
     }
@@ -67,32 +66,22 @@ final class ResponseCache {
    */
   void put(String key, byte[] body) {
     Path target = file(key);
-    Path tmp = null;
     try {
-      Files.createDirectories(target.getParent());
-      tmp = Files.createTempFile(target.getParent(), key, ".tmp");
-      Files.write(tmp, body);
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot write cache entry " + target + ": " + e);
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // nothing more to do
-        }
-      }
+      Storage.commit(target, body, new Path(dir, "_tmp"), conf);
+    } catch (UncheckedIOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot write cache entry " + target + ": " + e.getCause());
     }
   }
 
   long size() {
-    try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(p -> p.toString().endsWith(".json")).count();
+    try {
+      FileSystem fs = Storage.fs(dir, conf);
+      long n = 0;
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
+      while (it.hasNext()) {
+        n += it.next().getPath().getName().endsWith(".json") ? 1 : 0;
+      }
+      return n;
     } catch (IOException e) {
       return 0;
     }
