@@ -106,8 +106,8 @@ public final class AccountCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "Total epsilon of all releases recorded in a dataset's privacy ledger.")
   static final class Ledger implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "LEDGER", description = "The ledger: a local .jsonl file (e.g. runs/privacy-ledgers/fortunes-private.jsonl) "
-        + "or a ledger directory on HDFS (hdfs://...).")
+    @Parameters(index = "0", paramLabel = "LEDGER", description = "The ledger: a local .jsonl file (e.g. runs/privacy-ledgers/fortunes-private.jsonl), "
+        + "a ledger directory on HDFS (hdfs://...) or a JDBC URL (jdbc:postgresql://host/db).")
     String path;
 
     @Option(names = "--delta", required = true, description = "Delta at which to report epsilon.")
@@ -119,13 +119,20 @@ public final class AccountCommand implements Runnable {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--ledger-user", description = "Database user of a jdbc: ledger.")
+    String user;
+
+    @Option(names = "--ledger-password-env", paramLabel = "NAME", description = "Environment variable holding the password of a jdbc: ledger.")
+    String passwordEnv;
+
     @Override
     public Integer call() throws Exception {
       org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
-      if (!Storage.exists(Storage.qualify(path, conf), conf)) {
+      if (!path.startsWith("jdbc:") && !Storage.exists(Storage.qualify(path, conf), conf)) {
         throw new IllegalArgumentException("ledger not found: " + path);
       }
-      var entries = Ledgers.open(path, conf).entries().stream()
+      var ledger = path.startsWith("jdbc:") ? Ledgers.jdbc(path, user, passwordEnv) : Ledgers.open(path, conf);
+      var entries = ledger.entries().stream()
           .filter(e -> dataset == null || dataset.equals(e.dataset()))
           .toList();
       double epsilon = PrivacyBudget.epsilon(entries, delta);

@@ -133,12 +133,16 @@ public record JobConfig(
 
   /**
    * A cap on the epsilon spent on one dataset across runs and methods (0 = no cap), and where the
-   * dataset's ledger is (blank: {@code privacy-ledgers/<dataset>.jsonl} beside the run directory).
+   * dataset's ledger is: blank for {@code privacy-ledgers/<dataset>} beside the run directory, a
+   * path (local or {@code hdfs://}), or a JDBC URL ({@code jdbc:postgresql://…}) with {@code
+   * ledgerUser} and the name of the environment variable holding its password.
    */
-  public record Budget(double totalEpsilon, String ledger) implements Serializable {
+  public record Budget(double totalEpsilon, String ledger, String ledgerUser, String ledgerPasswordEnv) implements Serializable {
     /** Checks the budget keys; messages name the dotted key. */
     public void validate(List<String> errors) {
       require(errors, totalEpsilon >= 0 && Double.isFinite(totalEpsilon), "budget.total_epsilon", "a number >= 0 (0 means no cap)");
+      require(errors, ledgerPasswordEnv == null || ledgerPasswordEnv.isBlank() || ledgerPasswordEnv.matches("[A-Za-z_][A-Za-z0-9_]*"),
+          "budget.ledger_password_env", "the NAME of an environment variable (the password itself never goes in a config)");
     }
   }
 

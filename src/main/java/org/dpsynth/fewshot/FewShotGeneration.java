@@ -137,7 +137,7 @@ public final class FewShotGeneration {
     NoiseSource noise = NoiseSource.parse(cfg.privacy().noise());
     String dataset = cfg.input().datasetName();
     PrivateRun privateRun = PrivateRun.open(dir, new PrivateRun.Settings("fewshot", RunFingerprint.of(cfg), dataset,
-        Ledgers.open(cfg.budget().ledger(), dataset, dir), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noise),
+        Ledgers.open(cfg.budget(), dataset, dir), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noise),
         console, boundary);
     if (!noise.isSecure()) {
       console.println("WARNING: noise = " + noise.description());

@@ -90,7 +90,7 @@ public final class PrivateEvolution {
   public List<Sample> run() {
     String dataset = cfg.input().datasetName();
     privateRun = PrivateRun.open(run, new PrivateRun.Settings("pe", RunFingerprint.of(cfg), dataset,
-        Ledgers.open(cfg.budget().ledger(), dataset, run), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noiseSpec),
+        Ledgers.open(cfg.budget(), dataset, run), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noiseSpec),
         console, boundary);
     if (!noiseSpec.isSecure()) {
       console.println("WARNING: noise source is " + noiseSpec.description());

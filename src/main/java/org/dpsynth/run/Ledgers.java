@@ -8,6 +8,7 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.dpsynth.config.ConfigException;
+import org.dpsynth.config.JobConfig;
 import org.dpsynth.privacy.LedgerStore;
 import org.dpsynth.privacy.PrivacyLedger;
 
@@ -19,8 +20,9 @@ import org.dpsynth.privacy.PrivacyLedger;
  *
  * <p>Stores: on the local file system a JSON Lines file under an exclusive file lock ({@link
  * PrivacyLedger}); on HDFS (and viewfs) a directory of batches published by atomic rename ({@link
- * HadoopLedger}). Object stores give neither a lock nor an atomic exclusive create, so a ledger
- * there could not stop two runs from both passing the budget: it is refused.
+ * HadoopLedger}); in a database through JDBC ({@link JdbcLedger}, {@code budget.ledger:
+ * jdbc:…}). Object stores give neither a lock nor an atomic exclusive create, so a ledger there
+ * could not stop two runs from both passing the budget: it is refused (use JDBC).
  */
 public final class Ledgers {
   /** Folder of the default ledgers, beside the run directories. */
@@ -30,7 +32,11 @@ public final class Ledgers {
   private Ledgers() {}
 
   /** The ledger of {@code dataset} for a run in {@code run}: {@code budget.ledger} if given, else the default beside the run. */
-  public static LedgerStore open(String configured, String dataset, RunDirectory run) {
+  public static LedgerStore open(JobConfig.Budget budget, String dataset, RunDirectory run) {
+    String configured = budget.ledger();
+    if (configured != null && configured.startsWith("jdbc:")) {
+      return jdbc(configured, budget.ledgerUser(), budget.ledgerPasswordEnv());
+    }
     if (configured != null && !configured.isBlank()) {
       return open(configured, run.conf());
     }
@@ -39,6 +45,18 @@ public final class Ledgers {
     String name = baseName(dataset);
     return Storage.isLocal(dir) ? PrivacyLedger.open(java.nio.file.Path.of(new Path(dir, name + ".jsonl").toUri()))
         : at(new Path(dir, name), run.conf());
+  }
+
+  /** A JDBC ledger; the password comes from the environment variable named {@code passwordEnv}. */
+  public static LedgerStore jdbc(String url, String user, String passwordEnv) {
+    String password = null;
+    if (passwordEnv != null && !passwordEnv.isBlank()) {
+      password = System.getenv(passwordEnv);
+      if (password == null) {
+        throw new ConfigException("budget.ledger_password_env: the environment variable " + passwordEnv + " is not set");
+      }
+    }
+    return new JdbcLedger(url, user, password);
   }
 
   /** The ledger at an explicit location: a local file, or a directory on HDFS. */
@@ -50,9 +68,9 @@ public final class Ledgers {
   private static LedgerStore at(Path p, Configuration conf) {
     String scheme = Storage.scheme(p);
     if (!SHARED_FS.contains(scheme)) {
-      throw new ConfigException("budget.ledger: a ledger on " + scheme + "://  cannot guarantee that two runs do not both pass "
-          + "the budget (the store has no lock and no atomic exclusive create); put it on HDFS or a local/shared file system "
-          + "(budget.ledger: hdfs://… or /path/ledger.jsonl), or set budget.ledger for every run to the same such location");
+      throw new ConfigException("budget.ledger: a ledger on " + scheme + ":// cannot guarantee that two runs do not both pass "
+          + "the budget (the store has no lock and no atomic exclusive create); use a database (budget.ledger: "
+          + "jdbc:postgresql://host/db, with budget.ledger_user and budget.ledger_password_env), HDFS (hdfs://…) or a local file");
     }
     return new HadoopLedger(p, conf);
   }

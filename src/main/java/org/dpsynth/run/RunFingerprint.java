@@ -21,7 +21,7 @@ public final class RunFingerprint {
   /** Keys (dotted) that never change a release or its charge, for every method. */
   public static final Set<String> OPERATIONAL = Set.of(
       "output",
-      "budget.total_epsilon",
+      "budget.total_epsilon", "budget.ledger_user", "budget.ledger_password_env",
       "embedder.threads", "embedder.batch_size", "embedder.max_concurrency", "embedder.max_attempts",
       "embedder.timeout_seconds", "embedder.api_key_env",
       "generator.max_concurrency", "generator.max_attempts", "generator.timeout_seconds", "generator.api_key_env",
