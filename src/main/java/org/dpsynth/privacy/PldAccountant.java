@@ -144,7 +144,9 @@ public final class PldAccountant {
   /**
    * The loss grid interval used by default: {@value #GRID_PER_SPREAD} times the root mean square
    * over all steps of the one-step loss spread, where the spread of a step is estimated by
-   * √log(1 + q²(e^{1/z²} − 1)) (the χ²-divergence of the step; exact 1/z for q = 1).
+   * √log(1 + q²(e^{1/z²} − 1)) (from the χ²-divergence of the step; exact 1/z for q = 1); finer
+   * for short compositions, so that ±10 spreads of the composed loss span 2^14 grid points, as long
+   * as one step's loss range stays within 2^18 grid points.
    */
   public static double grid(List<SubsampledGaussian> releases) {
     List<SubsampledGaussian> groups = merge(releases);
@@ -153,44 +155,84 @@ public final class PldAccountant {
     }
     double steps = 0;
     double variance = 0;
+    double range = 0;
     for (SubsampledGaussian g : groups) {
       steps += g.steps();
       variance += g.steps() * lossVariance(g.q(), g.noiseMultiplier());
     }
-    return GRID_PER_SPREAD * Math.sqrt(variance / steps);
+    double s = tailSigmas(1e-18 / steps);
+    for (SubsampledGaussian g : groups) {
+      Likelihood lr = new Likelihood(g.q(), g.noiseMultiplier());
+      range = Math.max(range, lr.lossRemove(1 + s * g.noiseMultiplier()) - lr.lossRemove(-s * g.noiseMultiplier()));
+    }
+    double spread = Math.sqrt(variance / steps);
+    // With few steps the composed loss (spread·√T) covers few grid points at GRID_PER_SPREAD·spread;
+    // a grid that puts ±10 composed spreads on 2^14 points costs little there and is more exact.
+    double h = Math.min(GRID_PER_SPREAD * spread, 20 * Math.sqrt(variance) / (1 << 14));
+    // But one step's loss range (long right tails at small q) on at most 2^18 points, for speed.
+    return Math.max(h, Math.min(GRID_PER_SPREAD * spread, range / (1 << 18)));
   }
 
   /**
    * The smallest noise multiplier z (relative precision 1e-4, on the safe side: ε(z) ≤ target)
-   * for {@code steps} steps at rate q.
+   * for {@code steps} steps at rate q. The bracket comes from RDP (an upper bound: any z whose RDP
+   * ε meets the target is safe); inside it, the Illinois variant of regula falsi on log z keeps a
+   * bracket [lo, hi] with ε(lo) > target ≥ ε(hi) and returns hi.
    */
   public static double calibrateNoiseMultiplier(double q, double epsilon, double delta, long steps) {
     if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
       throw new IllegalArgumentException("epsilon must be a finite number > 0, got " + epsilon);
     }
     GaussianAccountant.requireDelta(delta);
-    // RDP is an upper bound on the true ε, and PLD is tight, so the answer lies a little below the
-    // RDP calibration; search [hi/1.5, hi] first and widen only if needed.
-    double hi = RdpAccountant.calibrateNoiseMultiplier(q, epsilon, delta, steps);
-    int widen = 0;
-    while (epsilon(q, hi, steps, delta) > epsilon) {
-      hi *= 1.25;
-      if (++widen > 40) {
-        throw new IllegalArgumentException("no noise multiplier reaches epsilon " + epsilon
-            + " at delta " + delta + " with the PLD accountant (delta below its error bound?)");
+    double hi = 0.25;
+    while (RdpAccountant.epsilon(q, hi, steps, delta) > epsilon) {
+      hi *= 2;
+      if (hi > 1e6) {
+        throw new IllegalArgumentException("no noise multiplier up to 1e6 reaches epsilon " + epsilon);
       }
     }
-    double lo = hi / 1.5;
-    while (epsilon(q, lo, steps, delta) <= epsilon) {
-      hi = lo;
-      lo /= 1.5;
+    double fHi = epsilon(q, hi, steps, delta) - epsilon;
+    for (int widen = 0; fHi > 0; widen++) {
+      if (widen == 40) {
+        throw new IllegalArgumentException("no noise multiplier reaches epsilon " + epsilon
+            + " at delta " + delta + " with the PLD accountant (delta below its round-off bound?)");
+      }
+      hi *= 1.25;
+      fHi = epsilon(q, hi, steps, delta) - epsilon;
     }
-    while (hi / lo > 1 + 1e-4) {
-      double mid = Math.sqrt(lo * hi);
-      if (epsilon(q, mid, steps, delta) > epsilon) {
+    double lo = hi / 2;
+    double fLo = epsilon(q, lo, steps, delta) - epsilon;
+    while (fLo <= 0) {
+      hi = lo;
+      fHi = fLo;
+      lo /= 2;
+      fLo = epsilon(q, lo, steps, delta) - epsilon;
+    }
+    int side = 0;
+    double slackAtHi = -fHi; // target − ε(hi) ≥ 0 (fHi itself may be halved by Illinois)
+    while (hi / lo > 1 + 1e-4 && slackAtHi > 1e-5 * epsilon) {
+      double a = Math.log(lo);
+      double b = Math.log(hi);
+      double x = Double.isInfinite(fLo) ? (a + b) / 2 : b - fHi * (b - a) / (fHi - fLo);
+      // Stay strictly inside the bracket, at least 1/32 of its width from either end.
+      x = Math.max(a + (b - a) / 32, Math.min(b - (b - a) / 32, x));
+      double mid = Math.exp(x);
+      double f = epsilon(q, mid, steps, delta) - epsilon;
+      if (f > 0) {
         lo = mid;
+        fLo = f;
+        if (side == -1) {
+          fHi /= 2;
+        }
+        side = -1;
       } else {
         hi = mid;
+        fHi = f;
+        slackAtHi = -f;
+        if (side == 1) {
+          fLo /= 2;
+        }
+        side = 1;
       }
     }
     return hi;
@@ -588,16 +630,17 @@ public final class PldAccountant {
       double logTail = Math.log(WINDOW_TAIL);
       double hiLoss = chernoff(steps, counts, logTail, true);
       double loLoss = chernoff(steps, counts, logTail, false);
+      // One grid point of margin on each side covers round-off in the computed bound s.
       long wHi = supportHi;
       double tailHi = 0;
-      if (hiLoss / h < supportHi) {
-        wHi = (long) Math.ceil(hiLoss / h);
+      if (hiLoss / h + 1 < supportHi) {
+        wHi = (long) Math.ceil(hiLoss / h) + 1;
         tailHi = WINDOW_TAIL;
       }
       long wLo = supportLo;
       double tailLo = 0;
-      if (loLoss / h > supportLo) {
-        wLo = (long) Math.floor(loLoss / h);
+      if (loLoss / h - 1 > supportLo) {
+        wLo = (long) Math.floor(loLoss / h) - 1;
         tailLo = WINDOW_TAIL;
       }
       long width = wHi - wLo + 1;
