@@ -18,20 +18,22 @@ import java.util.Objects;
  * Gaussian releases are q = 1 and are first merged exactly into one Gaussian (1/z² adds up).
  *
  * <p><b>Discretisation: "connect the dots"</b> (Doroshenko, Ghazi, Kamath, Kumar, Manurangsi 2022,
- * "Connect the Dots: Tighter Discrete Approximations of Privacy Loss Distributions", Thm. 4.3). On
+ * "Connect the Dots: Tighter Discrete Approximations of Privacy Loss Distributions"). On
  * the grid l_j = j·h the P-mass of every bucket (l_j, l_{j+1}] is split between its two ends so
  * that the bucket's P-mass and Q-mass (= E_P[e^{−L}]) are both kept: the upper end gets
  * b_j = (P_j − e^{l_j}Q_j)/(1 − e^{−h}), the lower end a_j = (e^{l_{j+1}}Q_j − P_j)/(e^h − 1). The
  * hockey-stick curve δ(ε) of the result equals the true one at every grid point and is its chord in
  * e^ε between them; δ is convex in e^ε, so the discrete pair dominates the true one for every real
- * ε, and dominance survives composition (Blackwell; Dong, Roth, Su 2019, Lemma on ⊗). Unlike
+ * ε, and dominance survives composition (Blackwell's theorem; the tensor product of trade-off
+ * functions is monotone: Dong, Roth, Su 2022, "Gaussian Differential Privacy"). Unlike
  * rounding every loss up (Meiser and Mohammadi 2018; Koskela, Jälkö, Honkela 2020), which shifts
- * the composed loss by up to T·h, this only spreads each bucket by ≤ h: the mean moves by ≤ h²/8
- * and the variance by ≤ h²/4 per step. The grid is therefore chosen from the per-step loss spread
+ * the composed loss by up to T·h, this only spreads each bucket over its width h: per step the
+ * mean moves up by at most about h²/8 and the variance by at most h²/4. The grid is therefore chosen from the per-step loss spread
  * s (root mean square over the composition) as h = {@value #GRID_PER_SPREAD}·s, so the relative
- * variance error is ≤ 1e-4 however many steps there are ({@link #grid}).
+ * variance error is ≤ 1e-4 however many steps there are, and finer for short compositions where
+ * that is cheap ({@link #grid}). An explicit grid may be given instead.
  *
- * <p><b>Every approximation errs on the unsafe side's opposite.</b> (i) Mass above the top grid
+ * <p><b>Every approximation errs on the safe side.</b> (i) Mass above the top grid
  * point (≥ 9 standard deviations out, chosen so T·mass ≤ 1e-18) goes to +∞; mass below the bottom
  * grid point moves up onto it (raising losses only raises δ). (ii) The bucket shares are integrals
  * of positive functions (∫φ₀·(e^t − c) and ∫φ₀·(c − e^t), e^t the likelihood ratio), computed in
@@ -46,7 +48,9 @@ import java.util.Objects;
  * ((1+η)^{log₂N} − 1)·‖x‖₁ with η = 1e-15 (the butterfly bound of Higham, "Accuracy and Stability
  * of Numerical Algorithms", §24.1, summed over the butterfly tree); the power map propagates it by
  * T·|A|^{T−1}, the inverse transform maps an ℓ₂ error in the spectrum to at most the same ℓ₁ error
- * in the masses. For DP-SGD on MNIST this bound is ≈1e-9, far below δ. The returned ε is the
+ * in the masses. For DP-SGD on MNIST this bound is 7e-10, far below δ = 1e-5; it is what limits
+ * the accountant at very small δ (for 10⁴ steps it visibly raises ε at δ = 1e-9 and makes it +∞
+ * at 1e-10; {@link SubsampledGaussianAccountant} then falls back to RDP). The returned ε is the
  * smallest ε ≥ 0 with (discrete δ(ε))·(1 + rounding slack) + (tails + FFT bound) ≤ δ.
  *
  * <p>With q = 1 the result is the Gaussian mechanism, whose exact curve is {@link
@@ -206,6 +210,9 @@ public final class PldAccountant {
       hi = lo;
       fHi = fLo;
       lo /= 2;
+      if (lo < 1e-6) {
+        throw new IllegalArgumentException("epsilon " + epsilon + " is met by any noise multiplier >= 1e-6");
+      }
       fLo = epsilon(q, lo, steps, delta) - epsilon;
     }
     int side = 0;
@@ -322,7 +329,10 @@ public final class PldAccountant {
   record StepPld(long lo, double[] mass, double infinity, double h) {
 
     /** null when the grid would exceed {@link #MAX_STEP_GRID} points. */
-    static StepPld of(double q, double z, boolean remove, double h, double tail) {
+    static StepPld of(double q, double z, boolean removeDirection, double h, double tail) {
+      // A plain Gaussian is symmetric: its add direction is its remove direction (and computing it
+      // as such avoids e^l factors that overflow for very small z).
+      boolean remove = removeDirection || q == 1;
       Likelihood lr = new Likelihood(q, z);
       double s = tailSigmas(tail);
       // Grid ends: the loss at s standard deviations beyond the relevant means.
@@ -371,6 +381,10 @@ public final class PldAccountant {
         mass[k + 1] += upper;
       }
       for (int k = 0; k < n; k++) {
+        if (!Double.isFinite(mass[k])) {
+          throw new IllegalStateException("PLD discretisation failed (non-finite mass) for q=" + q
+              + ", noise multiplier " + z + ", grid " + h);
+        }
         // Inflate (pessimistic) and keep a floor so underflowed masses are not lost.
         mass[k] = mass[k] * (1 + MASS_SLACK) + 1e-300;
       }
