@@ -1,10 +1,12 @@
 package org.dpsynth.privacy;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * Privacy-loss-distribution (PLD) accountant for compositions of Poisson-subsampled Gaussian
@@ -667,7 +669,7 @@ public final class PldAccountant {
       Fft fft = new Fft(n);
       double[] cre = new double[n];
       double[] cim = new double[n];
-      java.util.Arrays.fill(cre, 1);
+      Arrays.fill(cre, 1);
       double[] logBound = new double[n]; // Σ_i T_i log(|Â_i| + e_i)
       double[] relProp = new double[n]; // Σ_i T_i e_i / (|Â_i| + e_i)
       double[] relPow = new double[n]; // relative rounding of the computed powers
@@ -678,8 +680,8 @@ public final class PldAccountant {
       for (int i = 0; i < steps.size(); i++) {
         StepPld s = steps.get(i);
         long t = counts[i];
-        java.util.Arrays.fill(are, 0);
-        java.util.Arrays.fill(aim, 0);
+        Arrays.fill(are, 0);
+        Arrays.fill(aim, 0);
         double[] m = s.mass();
         for (int k = 0; k < m.length; k++) {
           are[k % n] += m[k];
@@ -734,7 +736,7 @@ public final class PldAccountant {
      * Chernoff bound over λ (coarse powers of two, then golden-section refinement in log λ).
      */
     private static double chernoff(List<StepPld> steps, long[] counts, double logTail, boolean upper) {
-      java.util.function.DoubleUnaryOperator bound = logLambda -> {
+      DoubleUnaryOperator bound = logLambda -> {
         double lambda = Math.exp(logLambda);
         double sum = 0;
         for (int i = 0; i < steps.size(); i++) {
