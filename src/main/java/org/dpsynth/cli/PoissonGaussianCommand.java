@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
       "Epsilon of T steps that each sample every user with probability Q and add Gaussian noise",
       "with standard deviation SIGMA times the L2 sensitivity (SIGMA is the noise multiplier);",
       "or, with --epsilon, the smallest SIGMA that keeps epsilon at or under the target.",
-      "--method pld (default: privacy loss distribution, pessimistic discretisation) or rdp."
+      "--method pld (default: privacy loss distribution with a dominating 'connect the dots'",
+      "discretisation and bounded FFT round-off: a rigorous upper bound, typically within 1e-4",
+      "relative of the true epsilon, also for 10^4+ steps) or rdp (Renyi DP, integer orders: looser)."
     })
 final class PoissonGaussianCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();

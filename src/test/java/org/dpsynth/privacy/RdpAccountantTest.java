@@ -33,6 +33,28 @@ class RdpAccountantTest {
     }
   }
 
+  // Published: google/differential-privacy, python/dp_accounting/dp_accounting/rdp/
+  // rdp_privacy_accountant_test.py, test_compute_rdp_poisson_sampled_gaussian: q = 0.01, noise
+  // 2.5, 50 steps has RDP 2.18075656e-03 at order 5 and 2.38460375e-02 at order 50 (rtol 1e-4).
+  @Test
+  void matchesDpAccountingRdpOfTheSampledGaussian() {
+    assertEquals(2.18075656e-03, 50 * RdpAccountant.rdpOfStep(0.01, 2.5, 5), 1e-4 * 2.18075656e-03);
+    assertEquals(2.38460375e-02, 50 * RdpAccountant.rdpOfStep(0.01, 2.5, 50), 1e-4 * 2.38460375e-02);
+  }
+
+  // Published: same file, test_compute_epsilon_delta_gaussian: one Gaussian with noise 4.530877117
+  // is exactly (1, 1e-6)-DP by RDP over the orders 1.000, 1.001, ..., 99.999; our integer orders are
+  // a subset there, so at least 1 and (the optimum being near an integer) within 1e-5 of it.
+  // pytorch/opacus, opacus/tests/accountants_test.py, test_rdp_accountant: q = 0.04, noise 1.5,
+  // 2250 steps, delta 1e-5 gives 7.32911117143 over Opacus's orders (fractional ones included).
+  @Test
+  void matchesPublishedRdpEpsilons() {
+    double gaussian = RdpAccountant.epsilon(1.0, 4.530877117, 1, 1e-6);
+    assertTrue(gaussian >= 1 - 1e-9 && gaussian <= 1 + 1e-5, "epsilon " + gaussian);
+    double opacus = RdpAccountant.epsilon(0.04, 1.5, 2250, 1e-5);
+    assertTrue(opacus >= 7.32911117143 - 1e-9 && opacus <= 7.32911117143 * 1.001, "epsilon " + opacus);
+  }
+
   @Test
   void subsamplingAmplifiesAndEpsilonIsMonotone() {
     double full = RdpAccountant.epsilon(1.0, 1.0, 100, 1e-5);
