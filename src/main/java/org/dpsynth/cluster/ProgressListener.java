@@ -28,6 +28,8 @@ public final class ProgressListener extends SparkListener {
   public static final String PHASE = "dpsynth.progress.phase";
   /** Local property: model calls planned for the phase's jobs (public inputs only). */
   public static final String PLANNED_CALLS = "dpsynth.progress.plannedCalls";
+  /** Local property: what one planned call is ("variations", "texts embedded", ...). */
+  public static final String UNIT = "dpsynth.progress.unit";
   /** Local property: partitions the planned calls are split into, evenly as {@code parallelize} does. */
   public static final String PARTITIONS = "dpsynth.progress.partitions";
   /** Spark setting: seconds between two progress lines of one stage (default 10; 0 prints every task). */
@@ -51,16 +53,17 @@ public final class ProgressListener extends SparkListener {
   /**
    * Marks the jobs that the calling thread starts until {@link Phase#close()} as one phase: {@code
    * label} is printed, and when {@code plannedCalls > 0} the stage that runs them over {@code
-   * partitions} even slices reports calls done of planned.
+   * partitions} even slices reports calls done of planned, counted in {@code unit}.
    */
-  public static Phase phase(SparkContext sc, String label, long plannedCalls, int partitions) {
+  public static Phase phase(SparkContext sc, String label, long plannedCalls, String unit, int partitions) {
     sc.setLocalProperty(PHASE, label);
     sc.setLocalProperty(PLANNED_CALLS, plannedCalls > 0 ? Long.toString(plannedCalls) : null);
+    sc.setLocalProperty(UNIT, plannedCalls > 0 ? unit : null);
     sc.setLocalProperty(PARTITIONS, plannedCalls > 0 ? Integer.toString(partitions) : null);
     return () -> {
-      sc.setLocalProperty(PHASE, null);
-      sc.setLocalProperty(PLANNED_CALLS, null);
-      sc.setLocalProperty(PARTITIONS, null);
+      for (String key : new String[] {PHASE, PLANNED_CALLS, UNIT, PARTITIONS}) {
+        sc.setLocalProperty(key, null);
+      }
     };
   }
 
@@ -75,16 +78,18 @@ public final class ProgressListener extends SparkListener {
     final String label;
     final int tasks;
     final long plannedCalls;
+    final String unit;
     final long startNanos;
     final BitSet done = new BitSet();
     long callsDone;
     long lastPrintNanos;
     boolean printed;
 
-    Stage(String label, int tasks, long plannedCalls, long startNanos) {
+    Stage(String label, int tasks, long plannedCalls, String unit, long startNanos) {
       this.label = label;
       this.tasks = tasks;
       this.plannedCalls = plannedCalls;
+      this.unit = unit;
       this.startNanos = startNanos;
       this.lastPrintNanos = startNanos;
     }
@@ -102,7 +107,8 @@ public final class ProgressListener extends SparkListener {
       // Only the stage that runs the calls has one task per slice (zipWithIndex's sizing job has one fewer).
       planned = Long.parseLong(props.getProperty(PLANNED_CALLS));
     }
-    stages.put(info.stageId(), new Stage(label, info.numTasks(), planned, clock.getAsLong()));
+    String unit = planned > 0 ? props.getProperty(UNIT, "model calls") : null;
+    stages.put(info.stageId(), new Stage(label, info.numTasks(), planned, unit, clock.getAsLong()));
   }
 
   @Override
@@ -161,7 +167,7 @@ public final class ProgressListener extends SparkListener {
     StringBuilder sb = new StringBuilder("progress: ").append(s.label).append(": ")
         .append(done).append('/').append(s.tasks).append(" partitions");
     if (s.plannedCalls > 0) {
-      sb.append(String.format(Locale.ROOT, ", %d/%d model calls, %.1f calls/s", s.callsDone, s.plannedCalls, s.callsDone / seconds));
+      sb.append(String.format(Locale.ROOT, ", %d/%d %s, %.1f/s", s.callsDone, s.plannedCalls, s.unit, s.callsDone / seconds));
     } else {
       sb.append(String.format(Locale.ROOT, ", %.2f partitions/s", done / seconds));
     }

@@ -83,15 +83,15 @@ public final class ModelCalls {
   }
 
   static List<String> random(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<RandomTask> tasks) {
-    return run(spark, "model calls (random samples)", tasks, new RandomFn(cfg, cacheDir));
+    return run(spark, "model calls (random samples)", "requests", tasks, new RandomFn(cfg, cacheDir));
   }
 
   static List<String> variations(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<VariationTask> tasks) {
-    return run(spark, "model calls (variations)", tasks, new VariationFn(cfg, cacheDir));
+    return run(spark, "model calls (variations)", "variations", tasks, new VariationFn(cfg, cacheDir));
   }
 
   public static float[][] embed(SparkSession spark, JobConfig.Embedder cfg, String cacheDir, List<String> texts) {
-    List<float[]> out = run(spark, "model calls (embedding the synthetic population)", texts, new EmbedFn(cfg, cacheDir));
+    List<float[]> out = run(spark, "model calls (embedding the synthetic population)", "texts", texts, new EmbedFn(cfg, cacheDir));
     return out.toArray(new float[0][]);
   }
 
@@ -99,7 +99,7 @@ public final class ModelCalls {
    * Runs {@code fn} over indexed tasks in parallel and returns results in task order; each task
    * yields one or more results (random tasks yield n).
    */
-  private static <T, R> List<R> run(SparkSession spark, String phase, List<T> tasks,
+  private static <T, R> List<R> run(SparkSession spark, String phase, String unit, List<T> tasks,
       FlatMapFunction<Iterator<Tuple2<T, Long>>, Tuple2<Long, List<R>>> fn) {
     if (tasks.isEmpty()) {
       return List.of();
@@ -109,7 +109,7 @@ public final class ModelCalls {
     JavaRDD<T> rdd = jsc.parallelize(tasks, slices);
     List<Tuple2<Long, List<R>>> results;
     // Calls on the synthetic (public) population: their count may be shown on the console.
-    try (ProgressListener.Phase p = ProgressListener.phase(spark.sparkContext(), phase, tasks.size(), slices)) {
+    try (ProgressListener.Phase p = ProgressListener.phase(spark.sparkContext(), phase, tasks.size(), unit, slices)) {
       results = rdd.zipWithIndex().mapPartitions(fn).collect();
     }
     List<Tuple2<Long, List<R>>> sorted = new ArrayList<>(results);

@@ -48,7 +48,7 @@ final class PrivateEmbeddings {
     Dataset<Row> perUser = embedded.groupBy(col(CorpusReader.USER))
         .agg(functions.collect_list(functions.struct(col(ContributionBounds.SCORE), col(ContributionBounds.LABEL_INDEX), col("vec"))).as(RECORDS));
     // Partitions only: the console never sees a count of private records.
-    try (ProgressListener.Phase p = ProgressListener.phase(spark.sparkContext(), "embedding the private corpus", 0, 0)) {
+    try (ProgressListener.Phase p = ProgressListener.phase(spark.sparkContext(), "embedding the private corpus", 0, null, 0)) {
       perUser.write().mode(SaveMode.Overwrite).parquet(dir);
     }
     return truncated.value();

@@ -45,7 +45,7 @@ class ProgressListenerTest {
       for (int i = 0; i < 10; i++) {
         calls.add(i);
       }
-      try (ProgressListener.Phase p = ProgressListener.phase(sc, "model calls (variations)", calls.size(), 4)) {
+      try (ProgressListener.Phase p = ProgressListener.phase(sc, "model calls (variations)", calls.size(), "variations", 4)) {
         jsc.parallelize(calls, 4).map(x -> x + 1).collect();
       }
       jsc.parallelize(calls, 3).map(x -> x * 2).collect(); // unmarked: partitions only
@@ -54,9 +54,9 @@ class ProgressListenerTest {
       sc.removeSparkListener(listener);
     }
     String out = bytes.toString(StandardCharsets.UTF_8);
-    assertTrue(out.contains("progress: model calls (variations): 4/4 partitions, 10/10 model calls"), out);
+    assertTrue(out.contains("progress: model calls (variations): 4/4 partitions, 10/10 variations"), out);
     assertTrue(out.lines().anyMatch(l -> l.matches("progress: stage \\d+ \\(collect at .*\\): 3/3 partitions, [0-9.]+ partitions/s, \\d+s")), out);
-    assertFalse(out.lines().filter(l -> l.contains("stage ")).anyMatch(l -> l.contains("model calls")), out);
+    assertFalse(out.lines().filter(l -> l.contains("stage ")).anyMatch(l -> l.contains("variations")), out);
   }
 
   @Test
