@@ -93,21 +93,17 @@ public final class JobFiles {
   }
 
   private static Path shippedCopy(String name, String entry, SparkConf conf, Supplier<SparkSession> session) {
-    // YARN and Kubernetes cluster mode put shipped files in the driver's working directory.
+    boolean clusterMode = "cluster".equals(conf.get("spark.submit.deployMode", "client"));
+    // YARN and Kubernetes cluster mode put shipped files in the driver's working directory. In client
+    // mode the working directory is the submitter's, where a file of that name may be another one.
     Path here = Path.of(name);
-    if (Files.isRegularFile(here)) {
+    if (clusterMode && Files.isRegularFile(here)) {
       return here;
     }
     // Client mode: the entry is the submitter's own file (or an hdfs:// one), readable from here.
-    try {
-      URI uri = URI.create(entry.replace(" ", "%20"));
-      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(new URI(uri.getScheme(), uri.getAuthority(), uri.getPath(), null, null));
-      FileSystem fs = path.getFileSystem(SparkHadoopUtil.get().newConfiguration(conf));
-      if (fs.isFile(path)) {
-        return "file".equals(fs.getScheme()) ? Path.of(path.toUri().getPath()) : copyToTemp(fs, path);
-      }
-    } catch (IOException | java.net.URISyntaxException | IllegalArgumentException e) {
-      // not readable from here: try the SparkContext's copy below
+    Optional<Path> direct = readable(entry, conf);
+    if (direct.isPresent()) {
+      return direct.get();
     }
     // Standalone cluster mode: the SparkContext fetches shipped files when it starts.
     session.get();
@@ -117,6 +113,21 @@ public final class JobFiles {
     }
     throw new ConfigException("Config file " + name + " was shipped with the job (" + entry
         + ") but is neither in the working directory, readable at that address, nor fetched by Spark");
+  }
+
+  /** The shipped entry as a file on this machine (a temporary copy of a remote one), if it can be read from here. */
+  private static Optional<Path> readable(String entry, SparkConf conf) {
+    try {
+      URI uri = URI.create(entry.replace(" ", "%20"));
+      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(new URI(uri.getScheme(), uri.getAuthority(), uri.getPath(), null, null));
+      FileSystem fs = path.getFileSystem(SparkHadoopUtil.get().newConfiguration(conf));
+      if (fs.isFile(path)) {
+        return Optional.of("file".equals(fs.getScheme()) ? Path.of(path.toUri().getPath()) : copyToTemp(fs, path));
+      }
+    } catch (IOException | java.net.URISyntaxException | IllegalArgumentException e) {
+      // not readable from here
+    }
+    return Optional.empty();
   }
 
   private static Path copyToTemp(FileSystem fs, org.apache.hadoop.fs.Path path) throws IOException {

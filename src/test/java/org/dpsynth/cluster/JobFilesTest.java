@@ -44,6 +44,11 @@ class JobFilesTest {
     assertEquals(cfg.toString(), local.file().toString());
     assertEquals("job.yaml", local.shownAs());
     assertEquals(3.0, org.dpsynth.config.ConfigLoader.load(local.file(), java.util.List.of()).privacy().epsilon());
+    // A file of the same name in the working directory is the submitter's, not the shipped one:
+    // in client mode it is never taken (the working directory here is the project root).
+    SparkConf shippedPom = new SparkConf(false).set("spark.files", cfg.resolveSibling("pom.xml").toUri().toString());
+    Files.writeString(cfg.resolveSibling("pom.xml"), "shipped");
+    assertEquals(cfg.resolveSibling("pom.xml").toString(), JobFiles.config("pom.xml", shippedPom, NO_SESSION).file().toString());
   }
 
   @Test
