@@ -42,7 +42,7 @@ if [ "$what" = vote ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0
   fi
 fi
 
-java_opts=$(sed -n 's:.*<extraJavaTestArgs>\(.*\)</extraJavaTestArgs>.*:\1:p' "$root/pom.xml")
+java_opts=$(grep -v '^[[:space:]]*#' "$root/conf/java-options" | tr '\n' ' ')
 spark_props=()
 while read -r key value; do
   case "$key" in ''|'#'*) continue ;; esac

@@ -22,8 +22,8 @@ if stale; then
   jar=$(ls "$root"/target/dpsynth-*.jar | grep -v original | head -n 1)
 fi
 
-# Java 17 module flags, kept in one place: the extraJavaTestArgs property of pom.xml.
-java_opts=$(sed -n 's:.*<extraJavaTestArgs>\(.*\)</extraJavaTestArgs>.*:\1:p' "$root/pom.xml")
+# Java 17 options, kept in one place: conf/java-options (one per line, '#' comment lines).
+java_opts=$(grep -v '^[[:space:]]*#' "$root/conf/java-options" | tr '\n' ' ')
 spark_props=()
 while read -r key value; do
   case "$key" in ''|'#'*) continue ;; esac

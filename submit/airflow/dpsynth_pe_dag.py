@@ -1,28 +1,43 @@
 """Airflow DAG: a nightly dpsynth Private Evolution run with SparkSubmitOperator.
 
-It submits the same jar, main class, Spark settings and arguments as submit/cluster.sh
-(a test in src/test checks that the two agree). Copy the jar and the config to the paths
-below, and point the "spark_default" connection at your cluster (YARN, Kubernetes or
-standalone master URL).
+It submits what submit/cluster.sh submits (a test in src/test runs this file and checks that the
+two agree): the jar, the main class, our Spark settings as --conf pairs read from
+DPSYNTH_HOME/conf/spark-defaults.conf and DPSYNTH_HOME/conf/java-options (so the cluster's own
+spark-defaults.conf stays in force), the log4j2 config and the job config shipped with the job
+(--files), and the job config passed by its file name. Copy the jar and conf/ to DPSYNTH_HOME,
+and point the "spark_default" connection at your cluster (YARN, Kubernetes or standalone URL).
 """
+import os
 from datetime import datetime, timedelta
 
 from airflow import DAG
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
-DPSYNTH_HOME = "/opt/dpsynth"
-JAVA_17_OPTIONS = (
-    "-XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector --add-opens=java.base/java.lang=ALL-UNNAMED "
-    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED "
-    "--add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED "
-    "--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED "
-    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED "
-    "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED "
-    "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED "
-    "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED "
-    "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false "
-    "-Dio.netty.tryReflectionSetAccessible=true"
-)
+DPSYNTH_HOME = os.environ.get("DPSYNTH_HOME", "/opt/dpsynth")
+DPSYNTH_VERSION = "0.1.0-SNAPSHOT"
+JOB_CONFIG = "pe-fortunes.yaml"
+
+
+def java_options(home):
+    """conf/java-options as one line: the one source of the Java 17 options."""
+    with open(os.path.join(home, "conf", "java-options")) as f:
+        return " ".join(line.strip() for line in f if line.strip() and not line.lstrip().startswith("#"))
+
+
+def spark_settings(home):
+    """Our Spark settings: conf/spark-defaults.conf, the Java options and the log4j2 config by name."""
+    conf = {}
+    with open(os.path.join(home, "conf", "spark-defaults.conf")) as f:
+        for line in f:
+            parts = line.strip().split(None, 1)
+            if parts and not parts[0].startswith("#"):
+                conf[parts[0]] = parts[1] if len(parts) > 1 else ""
+    # Cluster mode: the driver and the executors find the shipped log4j2.properties in their working directory.
+    opts = java_options(home) + " -Dlog4j2.configurationFile=log4j2.properties"
+    conf["spark.driver.extraJavaOptions"] = opts
+    conf["spark.executor.extraJavaOptions"] = opts
+    return conf
+
 
 with DAG(
     dag_id="dpsynth_private_evolution",
@@ -36,19 +51,17 @@ with DAG(
     SparkSubmitOperator(
         task_id="dpsynth_pe",
         conn_id="spark_default",
-        application=f"{DPSYNTH_HOME}/dpsynth-0.1.0-SNAPSHOT.jar",
+        application=f"{DPSYNTH_HOME}/dpsynth-{DPSYNTH_VERSION}.jar",
         java_class="org.dpsynth.cli.Main",
         deploy_mode="cluster",
-        properties_file=f"{DPSYNTH_HOME}/conf/spark-defaults.conf",
-        files=f"{DPSYNTH_HOME}/conf/log4j2.properties",
-        conf={
-            "spark.driver.extraJavaOptions": JAVA_17_OPTIONS + " -Dlog4j2.configurationFile=log4j2.properties",
-            "spark.executor.extraJavaOptions": JAVA_17_OPTIONS,
-        },
+        conf=spark_settings(DPSYNTH_HOME),
+        files=f"{DPSYNTH_HOME}/conf/log4j2.properties,{DPSYNTH_HOME}/conf/{JOB_CONFIG}",
         # Re-running the same arguments on the same --out directory resumes an interrupted run.
+        # --json: the last line of the driver's stdout is the run's summary (run id, status, epsilon).
         application_args=[
             "pe",
-            "--config", f"{DPSYNTH_HOME}/conf/pe-fortunes.yaml",
+            "--config", JOB_CONFIG,
             "--out", "/data/dpsynth/runs/{{ ds }}",
+            "--json",
         ],
     )

@@ -1,10 +1,11 @@
 package org.dpsynth.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.dpsynth.run.RunDirectory;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.dpft.DpFineTuning;
 import picocli.CommandLine.Command;
@@ -23,8 +24,8 @@ import picocli.CommandLine.Option;
       "Re-running on the same --out directory resumes after the last checkpoint."
     })
 public final class DpftCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "Job config (YAML or JSON). Without it the built-in defaults run.")
-  Path config;
+  @Option(names = "--config", paramLabel = "FILE", description = "Job config (YAML or JSON): a local file, a Hadoop path (hdfs://, s3a://, file://; a bare path is on the default file system), or the name of a file shipped with --files. Without it the built-in defaults run.")
+  String config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set dpft.steps=20 (repeatable).")
   List<String> overrides = new ArrayList<>();
@@ -32,12 +33,18 @@ public final class DpftCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "Run directory: a Hadoop URI (hdfs://..., s3a://..., file:/...) or a path on the default file system (default: output.dir).")
   String out;
 
+  @Option(names = "--json", description = "Print, as the last stdout line, one JSON object: command, run_id, status (complete, budget_exhausted or failed), epsilon, delta, outputs.")
+  boolean json;
+
   @Override
   public Integer call() {
-    DpftConfig cfg = DpftConfig.load(config, overrides);
-    String runDir = out != null ? out : cfg.output().dir();
-    SparkSession spark = SparkSessions.getOrCreate("dpsynth dpft");
-    new DpFineTuning(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
-    return 0;
+    return RunSummary.runAndPrint("dpft", json, System.out, () -> {
+      DpftConfig cfg = ConfigFile.load(config, "dpsynth dpft", f -> DpftConfig.load(f, overrides));
+      String runDir = out != null ? out : cfg.output().dir();
+      SparkSession spark = SparkSessions.getOrCreate("dpsynth dpft");
+      new DpFineTuning(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
+      RunDirectory run = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
+      return RunSummary.fromManifest("dpft", run, Map.of("run_dir", run.root(), "synthetic", run.synthetic(), "manifest", run.manifest()));
+    });
   }
 }

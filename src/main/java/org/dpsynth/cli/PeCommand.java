@@ -1,10 +1,12 @@
 package org.dpsynth.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.dpsynth.run.RunDirectory;
+import org.dpsynth.cluster.JobFiles;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.pe.PrivateEvolution;
@@ -23,8 +25,8 @@ import picocli.CommandLine.Option;
       "directory resumes after the last complete iteration."
     })
 public final class PeCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "Job config (YAML or JSON). Without it the built-in defaults run.")
-  Path config;
+  @Option(names = "--config", paramLabel = "FILE", description = "Job config (YAML or JSON): a local file, a Hadoop path (hdfs://, s3a://, file://; a bare path is on the default file system), or the name of a file shipped with --files. Without it the built-in defaults run.")
+  String config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set privacy.epsilon=2 (repeatable).")
   List<String> overrides = new ArrayList<>();
@@ -32,12 +34,20 @@ public final class PeCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "Run directory: a Hadoop URI (hdfs://..., s3a://..., file:/...) or a path on the default file system (default: output.dir).")
   String out;
 
+  @Option(names = "--json", description = "Print, as the last stdout line, one JSON object: command, run_id, status (complete, budget_exhausted or failed), epsilon, delta, outputs.")
+  boolean json;
+
   @Override
   public Integer call() {
-    JobConfig cfg = ConfigLoader.load(config, overrides);
-    String runDir = out != null ? out : cfg.output().dir();
-    SparkSession spark = SparkSessions.getOrCreate("dpsynth pe");
-    new PrivateEvolution(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
-    return 0;
+    return RunSummary.runAndPrint("pe", json, System.out, () -> {
+      JobConfig cfg = ConfigFile.load(config, "dpsynth pe", f -> ConfigLoader.load(f, overrides));
+      String runDir = out != null ? out : cfg.output().dir();
+      SparkSession spark = SparkSessions.getOrCreate("dpsynth pe");
+      JobFiles.shipPromptTemplates(spark, cfg.generator());
+      new PrivateEvolution(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
+      RunDirectory run = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
+      return RunSummary.fromManifest("pe", run, Map.of("run_dir", run.root(), "synthetic", run.synthetic(), "manifest", run.manifest(),
+          "report", new org.apache.hadoop.fs.Path(run.publicDir(), "report.html")));
+    });
   }
 }

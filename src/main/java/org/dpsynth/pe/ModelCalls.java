@@ -8,6 +8,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.SparkSession;
+import org.dpsynth.cluster.JobFiles;
+import org.dpsynth.cluster.ProgressListener;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.foundation.Embedder;
 import org.dpsynth.foundation.Generator;
@@ -81,15 +83,15 @@ public final class ModelCalls {
   }
 
   static List<String> random(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<RandomTask> tasks) {
-    return run(spark, tasks, new RandomFn(cfg, cacheDir));
+    return run(spark, "model calls (random samples)", "requests", tasks, new RandomFn(cfg, cacheDir));
   }
 
   static List<String> variations(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<VariationTask> tasks) {
-    return run(spark, tasks, new VariationFn(cfg, cacheDir));
+    return run(spark, "model calls (variations)", "variations", tasks, new VariationFn(cfg, cacheDir));
   }
 
   public static float[][] embed(SparkSession spark, JobConfig.Embedder cfg, String cacheDir, List<String> texts) {
-    List<float[]> out = run(spark, texts, new EmbedFn(cfg, cacheDir));
+    List<float[]> out = run(spark, "model calls (embedding the synthetic population)", "texts", texts, new EmbedFn(cfg, cacheDir));
     return out.toArray(new float[0][]);
   }
 
@@ -97,14 +99,19 @@ public final class ModelCalls {
    * Runs {@code fn} over indexed tasks in parallel and returns results in task order; each task
    * yields one or more results (random tasks yield n).
    */
-  private static <T, R> List<R> run(SparkSession spark, List<T> tasks, FlatMapFunction<Iterator<Tuple2<T, Long>>, Tuple2<Long, List<R>>> fn) {
+  private static <T, R> List<R> run(SparkSession spark, String phase, String unit, List<T> tasks,
+      FlatMapFunction<Iterator<Tuple2<T, Long>>, Tuple2<Long, List<R>>> fn) {
     if (tasks.isEmpty()) {
       return List.of();
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int slices = Math.max(1, Math.min(tasks.size(), jsc.defaultParallelism() * 2));
     JavaRDD<T> rdd = jsc.parallelize(tasks, slices);
-    List<Tuple2<Long, List<R>>> results = rdd.zipWithIndex().mapPartitions(fn).collect();
+    List<Tuple2<Long, List<R>>> results;
+    // Calls on the synthetic (public) population: their count may be shown on the console.
+    try (ProgressListener.Phase p = ProgressListener.phase(spark.sparkContext(), phase, tasks.size(), unit, slices)) {
+      results = rdd.zipWithIndex().mapPartitions(fn).collect();
+    }
     List<Tuple2<Long, List<R>>> sorted = new ArrayList<>(results);
     sorted.sort((a, b) -> Long.compare(a._1(), b._1()));
     List<R> flat = new ArrayList<>();
@@ -125,7 +132,7 @@ public final class ModelCalls {
 
     @Override
     public Iterator<Tuple2<Long, List<String>>> call(Iterator<Tuple2<RandomTask, Long>> it) {
-      Generator g = Models.generator(cfg, cacheDir);
+      Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), cacheDir);
       List<Tuple2<Long, List<String>>> out = new ArrayList<>();
       while (it.hasNext()) {
         Tuple2<RandomTask, Long> t = it.next();
@@ -147,7 +154,7 @@ public final class ModelCalls {
 
     @Override
     public Iterator<Tuple2<Long, List<String>>> call(Iterator<Tuple2<VariationTask, Long>> it) {
-      Generator g = Models.generator(cfg, cacheDir);
+      Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), cacheDir);
       List<Tuple2<Long, List<String>>> out = new ArrayList<>();
       while (it.hasNext()) {
         Tuple2<VariationTask, Long> t = it.next();

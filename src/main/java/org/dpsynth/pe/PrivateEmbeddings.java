@@ -16,6 +16,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import org.dpsynth.cluster.ProgressListener;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
@@ -48,7 +49,10 @@ final class PrivateEmbeddings {
         .mapPartitions(new EmbedRecords(cfg, cacheDir, truncated), Encoders.row(RECORD_SCHEMA));
     Dataset<Row> perUser = embedded.groupBy(col(CorpusReader.USER))
         .agg(functions.collect_list(functions.struct(col(ContributionBounds.SCORE), col(ContributionBounds.LABEL_INDEX), col("vec"))).as(RECORDS));
-    perUser.write().mode(SaveMode.Overwrite).parquet(dir);
+    // Partitions only: the console never sees a count of private records.
+    try (ProgressListener.Phase p = ProgressListener.phase(spark.sparkContext(), "embedding the private corpus", 0, null, 0)) {
+      perUser.write().mode(SaveMode.Overwrite).parquet(dir);
+    }
     return truncated.value();
   }
 

@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.dpsynth.testing.StandaloneSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,72 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StandaloneClusterIT {
   @TempDir static Path dir;
-  static final List<Process> daemons = new ArrayList<>();
+  static StandaloneSpark cluster;
   static String masterUrl;
   static Path slice;
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  static String javaOpts() throws IOException {
-    String pom = Files.readString(Path.of("pom.xml"));
-    return pom.substring(pom.indexOf("<extraJavaTestArgs>") + 19, pom.indexOf("</extraJavaTestArgs>"));
-  }
-
-  static Process daemon(Path sparkHome, String name, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
-    cmd.addAll(List.of(javaOpts().split("\\s+")));
-    cmd.addAll(List.of("-cp", Files.readString(Path.of("target/classpath.txt")).strip()));
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
-    pb.environment().put("SPARK_HOME", sparkHome.toString());
-    pb.environment().put("SPARK_SCALA_VERSION", "2.13");
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
-    daemons.add(p);
-    return p;
-  }
-
   @BeforeAll
   static void startCluster() throws Exception {
-    // Workers launch executors from $SPARK_HOME/jars: lay one out from the project's class path.
-    Path sparkHome = Files.createDirectories(dir.resolve("spark-home"));
-    Path jars = Files.createDirectories(sparkHome.resolve("jars"));
-    for (String entry : Files.readString(Path.of("target/classpath.txt")).strip().split(java.io.File.pathSeparator)) {
-      Path jar = Path.of(entry);
-      if (entry.endsWith(".jar") && !Files.exists(jars.resolve(jar.getFileName()))) {
-        Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar.toAbsolutePath());
-      }
-    }
-    int port = freePort();
-    int ui = freePort();
-    masterUrl = "spark://127.0.0.1:" + port;
-    daemon(sparkHome, "master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(ui)));
-    for (int w = 0; w < 2; w++) {
-      daemon(sparkHome, "worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1", "--memory", "2g",
-          "--webui-port", String.valueOf(freePort()), "--work-dir", Files.createDirectories(dir.resolve("work" + w)).toString(), masterUrl));
-    }
-    // Wait until the master reports both workers alive (bounded: 90 s).
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    int alive = 0;
-    while (System.nanoTime() < deadline) {
-      try {
-        String json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ui + "/json/")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
-        alive = new ObjectMapper().readTree(json).path("aliveworkers").asInt();
-        if (alive == 2) {
-          break;
-        }
-      } catch (IOException e) {
-        // not up yet
-      }
-      Thread.sleep(500);
-    }
-    assertEquals(2, alive, "two workers registered with the master; see logs in " + dir);
+    cluster = StandaloneSpark.start(dir, 2);
+    masterUrl = cluster.masterUrl();
 
     List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
     List<String> lines = new ArrayList<>();
@@ -107,9 +44,8 @@ class StandaloneClusterIT {
 
   @AfterAll
   static void stopCluster() {
-    for (Process p : daemons) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
@@ -187,8 +123,7 @@ class StandaloneClusterIT {
     }
     assertTrue(Files.exists(started), "the job reached iteration 1; log: " + Files.readString(dir.resolve("kill-run.log")));
     Thread.sleep(1500);
-    List<ProcessHandle> executors = daemons.stream().flatMap(Process::descendants)
-        .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+    List<ProcessHandle> executors = cluster.executors();
     assertTrue(!executors.isEmpty(), "an executor JVM is running");
     executors.get(0).destroyForcibly();
     assertTrue(job.waitFor(10, java.util.concurrent.TimeUnit.MINUTES), "the job finished");

@@ -1,0 +1,213 @@
+package org.dpsynth.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.dpsynth.foundation.openai.OpenAiCompatibleServer;
+import org.dpsynth.testing.StandaloneSpark;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * submit/cluster.sh as the README documents it, on a real standalone cluster (a Master and two
+ * Workers on 127.0.0.1) whose executors run in working directories of their own, while the driver
+ * (client mode) runs in another one holding the job's files under relative paths: the config
+ * ({@code --config conf/job.yaml}, shipped with the job by cluster.sh), the input and a custom
+ * prompt templates directory. Both models are OpenAI-compatible endpoints (a real HTTP server on
+ * 127.0.0.1) whose API key reaches the executors only through {@code spark.executorEnv}: the Worker
+ * JVMs do not have it. With the event log and the UI on, the key's value appears in neither.
+ */
+class ClusterSubmissionIT {
+  static final String KEY_ENV = "DPSYNTH_TEST_API_KEY";
+  static final String KEY = "sk-dpsynth-canary-7c1e4b9d2a";
+  static final String TEMPLATE_MARKER = "CUSTOM-TEMPLATE-3f8a";
+
+  @TempDir static Path dir;
+  static StandaloneSpark cluster;
+  static OpenAiCompatibleServer server;
+  static Path driverDir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = StandaloneSpark.start(dir, 2, KEY_ENV);
+    server = OpenAiCompatibleServer.start(0, 64, Duration.ofMinutes(20));
+    // The driver's working directory: config, input and prompts under relative paths.
+    driverDir = Files.createDirectories(dir.resolve("driver"));
+    Files.createDirectories(driverDir.resolve("conf"));
+    Files.copy(Path.of("conf/pe-fortunes.yaml"), driverDir.resolve("conf/job.yaml"));
+    Files.createDirectories(driverDir.resolve("data"));
+    List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += 16) {
+      lines.add(all.get(i));
+    }
+    Files.write(driverDir.resolve("data/slice.jsonl"), lines);
+    Path prompts = Files.createDirectories(driverDir.resolve("prompts"));
+    Files.writeString(prompts.resolve("random.txt"),
+        TEMPLATE_MARKER + ": write about {length} words of category \"{label}\" on \"{keyword}\". Text only.");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  record Submitted(int code, String console, String uiEnvironmentJson, String uiEnvironmentPage) {}
+
+  /** Submits PE from the driver directory and, while it runs, fetches the UI's environment page. */
+  static Submitted submit(String out, Path eventLog, int uiPort) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("bash", Path.of("submit/cluster.sh").toAbsolutePath().toString(),
+        "--master", cluster.masterUrl(),
+        "--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
+        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+        // The documented way to give executors the key: the driver has it in its own environment.
+        "--conf", "spark.executorEnv." + KEY_ENV + "=" + KEY,
+        // Uncompressed (Spark 4 compresses event logs by default), so that a search for the key means something.
+        "--conf", "spark.eventLog.enabled=true", "--conf", "spark.eventLog.dir=" + eventLog.toUri(),
+        "--conf", "spark.eventLog.compress=false",
+        "--conf", "spark.ui.enabled=true", "--conf", "spark.ui.port=" + uiPort,
+        "--conf", "spark.dpsynth.progress.intervalSeconds=0",
+        "--", "pe", "--config", "conf/job.yaml", "--out", out, "--json",
+        "--set", "input.path=data/slice.jsonl", "--set", "privacy.noise=seeded:7",
+        "--set", "labels.proportions=public",
+        "--set", "pe.iterations=2", "--set", "pe.population_size=24",
+        "--set", "generator.type=openai", "--set", "generator.base_url=" + server.baseUrl(), "--set", "generator.model=test-chat",
+        "--set", "generator.api_key_env=" + KEY_ENV, "--set", "generator.prompt_templates_dir=prompts",
+        "--set", "embedder.type=openai", "--set", "embedder.base_url=" + server.baseUrl(), "--set", "embedder.model=test-embed",
+        "--set", "embedder.api_key_env=" + KEY_ENV));
+    Path log = Files.createTempFile(dir, "submit", ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(driverDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put(KEY_ENV, KEY);
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    Process p = pb.start();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    String envJson = null;
+    String envPage = null;
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (p.isAlive() && System.nanoTime() < deadline) {
+      if (envJson == null) {
+        try {
+          String base = "http://127.0.0.1:" + uiPort;
+          JsonNode apps = new ObjectMapper().readTree(get(http, base + "/api/v1/applications"));
+          if (apps.size() > 0) {
+            envJson = get(http, base + "/api/v1/applications/" + apps.get(0).get("id").asText() + "/environment");
+            envPage = get(http, base + "/environment/");
+          }
+        } catch (IOException e) {
+          // the UI is not up yet
+        }
+      }
+      Thread.sleep(300);
+    }
+    assertTrue(p.waitFor(1, java.util.concurrent.TimeUnit.MINUTES), "the job finished");
+    return new Submitted(p.exitValue(), Files.readString(log), envJson, envPage);
+  }
+
+  static String get(HttpClient http, String url) throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException(url + ": HTTP " + r.statusCode());
+    }
+    return r.body();
+  }
+
+  @Test
+  void thePeJobRunsFromAnotherWorkingDirectoryWithTheKeyOnExecutorsAndNowhereInTheUiOrEventLog() throws Exception {
+    Path out = dir.resolve("run-abs");
+    Path events = Files.createDirectories(dir.resolve("events"));
+    server.resetStats();
+    Submitted s = submit(out.toString(), events, StandaloneSpark.freePort());
+    String console = s.console();
+    assertEquals(0, s.code(), console);
+
+    // --json: the last stdout line is the run's summary.
+    List<String> lines = console.lines().filter(l -> !l.isBlank()).toList();
+    JsonNode summary = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+    assertEquals("pe", summary.get("command").asText());
+    assertEquals("complete", summary.get("status").asText());
+    assertNotNull(summary.get("run_id").textValue());
+    assertTrue(summary.get("epsilon").asDouble() > 0, summary.toString());
+    assertEquals(1e-6, summary.get("delta").asDouble());
+    assertEquals(out.resolve("public/synthetic").toUri().toString(), summary.get("outputs").get("synthetic").asText());
+    assertTrue(Files.exists(out.resolve("public/synthetic/_SUCCESS")));
+
+    // Progress on the console: partitions of the private corpus, model calls on synthetic samples.
+    assertTrue(console.lines().anyMatch(l -> l.matches("progress: embedding the private corpus: \\d+/\\d+ partitions, .*")), console);
+    assertTrue(console.lines().anyMatch(l -> l.matches("progress: model calls \\(variations\\): \\d+/\\d+ partitions, \\d+/\\d+ variations, .*")), console);
+    // The log4j2 config was found in client mode: no Spark INFO lines on the console.
+    assertFalse(console.lines().anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d INFO .*") || l.contains(" INFO SparkContext")), console);
+
+    // Executors used the key they got through spark.executorEnv (the Workers never had it), and the
+    // prompt templates shipped from the driver's relative directory.
+    List<OpenAiCompatibleServer.RecordedRequest> requests = server.requests();
+    assertTrue(requests.size() > 10, "the run used the server");
+    assertTrue(requests.stream().allMatch(r -> ("Bearer " + KEY).equals(r.authorization())), "every request carried the key");
+    assertTrue(requests.stream().anyMatch(r -> r.body().contains(TEMPLATE_MARKER)), "executors used the shipped prompt templates");
+
+    // The key's value is nowhere: console, UI environment (REST and page), event log, run directory.
+    assertFalse(console.contains(KEY), "key on the console");
+    assertNotNull(s.uiEnvironmentJson(), "the UI's environment page was read while the job ran");
+    assertFalse(s.uiEnvironmentJson().contains(KEY), "key in the UI environment (REST)");
+    assertFalse(s.uiEnvironmentPage().contains(KEY), "key in the UI environment page");
+    assertTrue(s.uiEnvironmentJson().contains("spark.executorEnv." + KEY_ENV), "the setting itself is listed (redacted)");
+    String eventLog = readAll(events);
+    assertTrue(eventLog.contains("SparkListenerEnvironmentUpdate"), "the event log was written");
+    assertTrue(eventLog.contains("\"spark.executorEnv." + KEY_ENV + "\":\"*********(redacted)\""),
+        "the setting reached the event log, redacted: the search would see the key if it were there");
+    assertFalse(eventLog.contains(KEY), "key in the event log");
+    assertFalse(readAll(out).contains(KEY), "key in the run directory");
+  }
+
+  /**
+   * A relative {@code --out} is resolved once, on the driver, against the driver's working
+   * directory (RunDirectory makes it absolute), and executors get that absolute path: nothing lands
+   * in their own working directories. (On several hosts an absolute local path is still each
+   * host's own disk; phase 2 of issue 18 moves the run directory onto Hadoop paths.)
+   */
+  @Test
+  void aRelativeOutLeavesNothingInTheExecutorsWorkingDirectories() throws Exception {
+    Submitted s = submit("runs/rel", Files.createDirectories(dir.resolve("events-rel")), StandaloneSpark.freePort());
+    assertEquals(0, s.code(), s.console());
+    assertTrue(Files.exists(driverDir.resolve("runs/rel/public/synthetic/_SUCCESS")), s.console());
+    for (int w = 0; w < 2; w++) {
+      try (Stream<Path> files = Files.walk(cluster.workDir(w))) {
+        List<Path> stray = files.filter(f -> f.toString().contains("runs/rel")).toList();
+        assertTrue(stray.isEmpty(), "run files in an executor's working directory: " + stray);
+      }
+    }
+  }
+
+  static String readAll(Path root) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        sb.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+}
