@@ -16,21 +16,18 @@ class RunSummaryTest {
   @TempDir Path dir;
 
   @Test
-  void peAndDpftKeepPrivacyUnderPrivacyFewShotAtTheTop() throws Exception {
-    Path pe = Files.writeString(dir.resolve("pe.json"),
-        "{\"status\":\"complete\",\"run_id\":\"r1\",\"privacy\":{\"epsilon\":3.5,\"delta\":1e-6},\"timings\":{}}");
-    JsonNode a = new ObjectMapper().readTree(RunSummary.fromManifest("pe", pe, Map.of("synthetic", dir.resolve("s"))).toJson());
+  void theSummaryComesFromThePublicManifest() throws Exception {
+    org.dpsynth.run.RunDirectory run = new org.dpsynth.run.RunDirectory(dir.resolve("run"));
+    run.create();
+    Files.writeString(dir.resolve("run/public/manifest.json"),
+        "{\"status\":\"complete\",\"run_id\":\"r1\",\"privacy\":{\"epsilon\":3.5,\"delta\":1e-6}}");
+    JsonNode a = new ObjectMapper().readTree(RunSummary.fromManifest("pe", run, Map.of("synthetic", run.synthetic())).toJson());
     assertEquals("r1", a.get("run_id").asText());
     assertEquals("complete", a.get("status").asText());
     assertEquals(3.5, a.get("epsilon").asDouble());
     assertEquals(1e-6, a.get("delta").asDouble());
-    assertEquals(dir.resolve("s").toUri().toString(), a.get("outputs").get("synthetic").asText());
-
-    Path fs = Files.writeString(dir.resolve("fs.json"), "{\"complete\":true,\"run_id\":\"r2\",\"epsilon\":4.0,\"delta\":1e-6}");
-    JsonNode b = new ObjectMapper().readTree(RunSummary.fromManifest("fewshot", fs, Map.of()).toJson());
-    assertEquals("complete", b.get("status").asText());
-    assertEquals(4.0, b.get("epsilon").asDouble());
-    assertEquals("fewshot", b.get("command").asText());
+    assertEquals(run.synthetic().toString(), a.get("outputs").get("synthetic").asText());
+    assertTrue(a.get("outputs").get("synthetic").asText().startsWith("file:/"), "a fully qualified URI");
   }
 
   @Test
@@ -48,8 +45,8 @@ class RunSummaryTest {
     String line = bytes.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
     assertTrue(line.contains("\"status\":\"failed\"") && line.contains("\"run_id\":null"), line);
     RuntimeException exceeded = org.junit.jupiter.api.Assertions.assertThrows(org.dpsynth.privacy.PrivacyBudget.ExceededException.class,
-        () -> org.dpsynth.privacy.PrivacyBudget.requireWithin(org.dpsynth.privacy.PrivacyLedger.open(dir.resolve("ledger.jsonl")), "d",
-            java.util.List.of(new org.dpsynth.privacy.GaussianAccountant.GaussianRelease(1.0, 1.0, 1)), 0.1, 1e-6));
+        () -> org.dpsynth.privacy.PrivacyBudget.admit(java.util.List.of(), java.util.List.of(org.dpsynth.privacy.LedgerEntry.gaussian(
+            "r/1", 1.0, 1.0, 1, "r", "d", java.time.Instant.now())), "d", 0.1, 1e-6, "ledger"));
     assertEquals("budget_exhausted", RunSummary.failed("pe", exceeded).status());
   }
 }
