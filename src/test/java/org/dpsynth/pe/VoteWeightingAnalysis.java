@@ -132,6 +132,13 @@ public final class VoteWeightingAnalysis {
       row.append(String.format(Locale.ROOT, " %d | %.1f%% |", above, 100 * massAbove / total));
       System.out.println(row);
     }
+    // provenance of the final synthetic sets of the runs named after the first three arguments
+    for (int a = 3; a < args.length; a++) {
+      for (Row r : spark.read().parquet(args[a] + "/public/synthetic").groupBy("provenance", "label").count()
+          .orderBy("provenance", "label").collectAsList()) {
+        System.out.printf(Locale.ROOT, "%s final synthetic: provenance %s, label %s: %d%n", args[a], r.get(0), r.get(1), r.getLong(2));
+      }
+    }
     spark.stop();
   }
 

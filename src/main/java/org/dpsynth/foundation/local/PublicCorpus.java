@@ -107,15 +107,8 @@ public final class PublicCorpus {
         if (line.isBlank()) {
           continue;
         }
-        JsonNode node;
-        try {
-          node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException(
-              "public corpus " + sourceName + ", line " + lineNo + ": not valid JSON near column "
-                  + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()));
-        }
-        JsonNode text = node == null ? null : node.get("text");
+        JsonNode node = jsonObject(line, "public corpus " + sourceName + ", line " + lineNo);
+        JsonNode text = node.get("text");
         if (text == null || !text.isTextual()) {
           throw new IllegalArgumentException(
               "public corpus " + sourceName + ", line " + lineNo
@@ -241,21 +234,28 @@ public final class PublicCorpus {
       if (line.isBlank()) {
         continue;
       }
-      JsonNode node;
-      try {
-        node = JSON.readTree(line);
-      } catch (JsonProcessingException e) {
-        throw new IllegalArgumentException(file + ", row " + lineNo + ": not a valid JSON object (generator.public_corpus)");
-      }
-      if (node == null || !node.isObject()) {
-        throw new IllegalArgumentException(file + ", row " + lineNo + ": not a JSON object (generator.public_corpus)");
-      }
+      JsonNode node = jsonObject(line, file + ", row " + lineNo + " (generator.public_corpus)");
       List<String> keys = new ArrayList<>();
       node.fieldNames().forEachRemaining(keys::add);
       String text = jsonString(node, source.textColumn(), "generator.public_text_column", file, lineNo, keys);
       String label = labels == null ? null : jsonString(node, source.labelColumn(), "generator.public_label_column", file, lineNo, keys);
       add(text, label, file, lineNo, texts, labels);
     }
+  }
+
+  /** One JSON Lines line as an object; {@code where} names the file and line in the error (never the text). */
+  private static JsonNode jsonObject(String line, String where) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(where + ": not a valid JSON object (near column "
+          + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + ")");
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException(where + ": not a JSON object");
+    }
+    return node;
   }
 
   private static String jsonString(JsonNode node, String column, String key, String file, int row, List<String> keys) {

@@ -109,7 +109,7 @@ class UserPublicCorpusTest {
     Path broken = dir.resolve("broken.jsonl");
     Files.writeString(broken, "{\"text\":\"ok\"}\n{\"text\": secret words\n");
     e = fails(broken, "text", "");
-    assertTrue(e.getMessage().contains("broken.jsonl, row 2: not a valid JSON object (generator.public_corpus)"), e.getMessage());
+    assertTrue(e.getMessage().contains("broken.jsonl, row 2 (generator.public_corpus): not a valid JSON object"), e.getMessage());
     assertFalse(e.getMessage().contains("secret"), e.getMessage());
 
     Path noExtension = dir.resolve("corpus.txt");
