@@ -54,9 +54,13 @@ public final class VoteWeightingAnalysis {
     float[][] samples = embedder.embed(texts).vectors();
     Map<String, List<Integer>> votesOf = new HashMap<>();
     for (Row r : records) {
-      int label = r.getInt(2);
+      int label = r.<Integer>getAs(org.dpsynth.data.ContributionBounds.LABEL_INDEX);
+      if (label < 0 || label >= labelOrder.size()) {
+        throw new IllegalStateException("label index " + label + " outside the run's labels " + labelOrder
+            + "; columns " + java.util.Arrays.toString(r.schema().fieldNames()));
+      }
       String labelName = labelOrder.get(label);
-      List<Float> vec = r.getList(3);
+      List<Float> vec = r.getList(r.fieldIndex("vec"));
       int best = -1;
       double bestScore = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < samples.length; j++) {
@@ -72,7 +76,7 @@ public final class VoteWeightingAnalysis {
           best = j;
         }
       }
-      votesOf.computeIfAbsent(r.getString(0), u -> new ArrayList<>()).add(best);
+      votesOf.computeIfAbsent(r.<String>getAs(org.dpsynth.data.CorpusReader.USER), u -> new ArrayList<>()).add(best);
     }
     Map<String, int[]> groups = new LinkedHashMap<>();
     groups.put("1 record", new int[] {1, 1});
