@@ -52,38 +52,37 @@ public final class VoteWeightingAnalysis {
     }
     Embedder embedder = Models.embedder(ConfigLoader.load(null, List.of("labels.names=[all]")).embedder(), null);
     float[][] samples = embedder.embed(texts).vectors();
+    // private/embeddings.parquet holds one row per user: user, records (score, label index, vec)
     Map<String, List<Integer>> votesOf = new HashMap<>();
-    for (Row r : records) {
-      int label = r.<Integer>getAs(org.dpsynth.data.ContributionBounds.LABEL_INDEX);
-      if (label < 0 || label >= labelOrder.size()) {
-        throw new IllegalStateException("label index " + label + " outside the run's labels " + labelOrder
-            + "; columns " + java.util.Arrays.toString(r.schema().fieldNames()));
+    long totalRecords = 0;
+    for (Row u : records) {
+      for (Row rec : u.<Row>getList(u.fieldIndex("records"))) {
+        totalRecords++;
+        String labelName = labelOrder.get(rec.<Integer>getAs(org.dpsynth.data.ContributionBounds.LABEL_INDEX));
+        List<Float> vec = rec.getList(rec.fieldIndex("vec"));
+        int best = -1;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < samples.length; j++) {
+          if (!labelNames.get(j).equals(labelName)) {
+            continue;
+          }
+          double s = 0;
+          for (int d = 0; d < samples[j].length; d++) {
+            s += samples[j][d] * vec.get(d);
+          }
+          if (s > bestScore) {
+            bestScore = s;
+            best = j;
+          }
+        }
+        votesOf.computeIfAbsent(u.<String>getAs(org.dpsynth.data.CorpusReader.USER), k -> new ArrayList<>()).add(best);
       }
-      String labelName = labelOrder.get(label);
-      List<Float> vec = r.getList(r.fieldIndex("vec"));
-      int best = -1;
-      double bestScore = Double.NEGATIVE_INFINITY;
-      for (int j = 0; j < samples.length; j++) {
-        if (!labelNames.get(j).equals(labelName)) {
-          continue;
-        }
-        double s = 0;
-        for (int d = 0; d < samples[j].length; d++) {
-          s += samples[j][d] * vec.get(d);
-        }
-        if (s > bestScore) {
-          bestScore = s;
-          best = j;
-        }
-      }
-      votesOf.computeIfAbsent(r.<String>getAs(org.dpsynth.data.CorpusReader.USER), u -> new ArrayList<>()).add(best);
     }
     Map<String, int[]> groups = new LinkedHashMap<>();
     groups.put("1 record", new int[] {1, 1});
     groups.put("2-3 records", new int[] {2, 3});
     groups.put("4-7 records", new int[] {4, 7});
     groups.put("8 records (the cap)", new int[] {8, Integer.MAX_VALUE});
-    long totalRecords = records.size();
     System.out.printf(Locale.ROOT, "users %d, bounded records %d, population %d, sigma %.4f%n", votesOf.size(), totalRecords,
         samples.length, sigma);
     for (Map.Entry<String, int[]> g : groups.entrySet()) {
