@@ -37,10 +37,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Compare a synthetic corpus with real data: Frechet distance between the embedding distributions,",
+      "MAUVE (k-means histograms of the embeddings, area under the divergence frontier),",
       "k-NN precision/recall/density/coverage, mean nearest-neighbour cosine distance in both directions,",
-      "label total variation, word-count distribution distance, downstream accuracy of a logistic",
-      "regression trained on the synthetic data and tested on --real, and memorisation (longest token span",
-      "shared with the nearest real text). OPERATOR-ONLY output: it reads real data and is not",
+      "label total variation, word-count distribution distance, downstream accuracy (with its standard",
+      "error) of a logistic regression trained on the synthetic data and tested on --real, next to the",
+      "majority-class accuracy of --real and, for a run, the iteration-0 population (paired standard errors",
+      "of the differences), and memorisation (longest token span shared with the nearest real text).",
+      "OPERATOR-ONLY output: it reads real data and is not",
       "differentially private. With a run directory as --synthetic, --per-iteration also scores every",
       "iteration's population, and the report goes to RUN/private/evaluation/ unless --report-dir says otherwise."
     })
@@ -86,6 +89,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     JobConfig cfg = config(real);
     SparkSession spark = SparkSessions.getOrCreate("dpsynth evaluate");
     Evaluation.Corpus realCorpus = readReal(spark, cfg, real, "--real");
+    DownstreamClassifier.MajorityClass majority = realCorpus.labelled() ? DownstreamClassifier.majorityClass(realCorpus.labels()) : null;
     DownstreamClassifier.Accuracy trainRealAccuracy = null;
     if (trainReal != null) {
       requireLabels(realCorpus, "--real");
@@ -131,12 +135,31 @@ public final class EvaluateCommand implements Callable<Integer> {
       ObjectNode b = baselines.putObject("train_real");
       b.put("downstream_accuracy", trainRealAccuracy.embedding());
       b.put("downstream_accuracy_tfidf", trainRealAccuracy.tfidf());
+      b.put("downstream_accuracy_se", trainRealAccuracy.embeddingStandardError());
+      b.put("downstream_accuracy_tfidf_se", trainRealAccuracy.tfidfStandardError());
+    }
+    if (majority != null) {
+      ObjectNode b = baselines.putObject("majority_class");
+      b.put("label", majority.label());
+      b.put("accuracy", majority.accuracy());
+      b.put("se", majority.standardError());
+      out.put("majority_class_accuracy", majority.accuracy());
     }
     if (iteration0 != null) {
       baselines.set("iteration_0", iteration0.toJson(JSON));
     }
+    List<Comparison> comparisons = comparisons(finalEval, iteration0, majority);
+    if (!comparisons.isEmpty()) {
+      ObjectNode c = out.putObject("comparisons");
+      for (Comparison cmp : comparisons) {
+        ObjectNode o = c.putObject(cmp.key());
+        o.put("difference", cmp.difference());
+        o.put("paired_se", cmp.pairedSe());
+        o.put("difference_in_se", cmp.difference() / cmp.pairedSe());
+      }
+    }
     if (reports != null) {
-      Path html = EvaluationReport.write(reports, real, synthetic, scored, trainRealAccuracy);
+      Path html = EvaluationReport.write(reports, real, synthetic, scored, trainRealAccuracy, majority);
       out.put("report", html.toString());
       try {
         Files.writeString(html.resolveSibling("evaluation.json"), out.toPrettyString());
@@ -147,32 +170,70 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (json) {
       System.out.println(out.toString());
     } else {
-      printTable(scored, iteration0, trainRealAccuracy, finalEval.memorisation(), out.path("report").asText(null));
+      printTable(scored, iteration0, trainRealAccuracy, majority, comparisons, finalEval.memorisation(), out.path("report").asText(null));
     }
     return 0;
   }
 
+  /**
+   * The final set's downstream accuracy minus a baseline's, measured on the same test records, with
+   * the paired standard error of the difference.
+   */
+  record Comparison(String key, String text, double difference, double pairedSe) {}
+
+  static List<Comparison> comparisons(Evaluation fin, Evaluation iteration0, DownstreamClassifier.MajorityClass majority) {
+    List<Comparison> out = new ArrayList<>();
+    DownstreamClassifier.Accuracy a = fin.downstream();
+    if (a == null || a.embeddingCorrect() == null) {
+      return out;
+    }
+    if (majority != null) {
+      out.add(new Comparison("final_vs_majority_class", "final - majority class (embedding LR)", a.embedding() - majority.accuracy(),
+          DownstreamClassifier.pairedStandardError(a.embeddingCorrect(), majority.correct())));
+      out.add(new Comparison("final_vs_majority_class_tfidf", "final - majority class (TF-IDF LR)", a.tfidf() - majority.accuracy(),
+          DownstreamClassifier.pairedStandardError(a.tfidfCorrect(), majority.correct())));
+    }
+    DownstreamClassifier.Accuracy b = iteration0 == null ? null : iteration0.downstream();
+    if (b != null && b.embeddingCorrect() != null) {
+      out.add(new Comparison("final_vs_iteration_0", "final - iteration 0 (embedding LR)", a.embedding() - b.embedding(),
+          DownstreamClassifier.pairedStandardError(a.embeddingCorrect(), b.embeddingCorrect())));
+      out.add(new Comparison("final_vs_iteration_0_tfidf", "final - iteration 0 (TF-IDF LR)", a.tfidf() - b.tfidf(),
+          DownstreamClassifier.pairedStandardError(a.tfidfCorrect(), b.tfidfCorrect())));
+    }
+    return out;
+  }
+
   private void printTable(List<EvaluationReport.Scored> scored, Evaluation iteration0, DownstreamClassifier.Accuracy trainRealAcc,
-      Memorisation mem, String report) {
+      DownstreamClassifier.MajorityClass majority, List<Comparison> comparisons, Memorisation mem, String report) {
     System.out.println(NOTE);
-    String fmt = "%-18s %7s %8s %9s %7s %7s %8s %8s %9s %9s %10s %10s %8s%n";
-    System.out.printf(Locale.ROOT, fmt, "population", "samples", "Frechet", "precision", "recall", "density", "coverage",
-        "len W1", "acc emb", "acc tfidf", "NN real->s", "NN s->real", "label TV");
+    String fmt = "%-18s %7s %8s %7s %9s %7s %7s %8s %8s %15s %15s %10s %10s %8s%n";
+    System.out.printf(Locale.ROOT, fmt, "population", "samples", "Frechet", "MAUVE", "precision", "recall", "density", "coverage",
+        "len W1", "acc emb +-SE", "acc tfidf +-SE", "NN real->s", "NN s->real", "label TV");
     List<EvaluationReport.Scored> rows = new ArrayList<>(scored);
     if (iteration0 != null && !perIteration) {
       rows.add(0, new EvaluationReport.Scored("iteration 0", iteration0));
     }
     for (EvaluationReport.Scored s : rows) {
       Evaluation e = s.evaluation();
-      System.out.printf(Locale.ROOT, fmt, s.name(), e.synthetic(), f(e.frechet()), f(e.manifold().precision()),
+      System.out.printf(Locale.ROOT, fmt, s.name(), e.synthetic(), f(e.frechet()), f(e.mauve()), f(e.manifold().precision()),
           f(e.manifold().recall()), f(e.manifold().density()), f(e.manifold().coverage()), f(e.length().wasserstein1()),
-          e.downstream() == null ? "-" : f(e.downstream().embedding()), e.downstream() == null ? "-" : f(e.downstream().tfidf()),
+          e.downstream() == null ? "-" : withSe(e.downstream().embedding(), e.downstream().embeddingStandardError()),
+          e.downstream() == null ? "-" : withSe(e.downstream().tfidf(), e.downstream().tfidfStandardError()),
           f(e.nearestRealToSynthetic()), f(e.nearestSyntheticToReal()),
           e.labelTotalVariation() == null ? "-" : f(e.labelTotalVariation()));
     }
     if (trainRealAcc != null) {
-      System.out.printf(Locale.ROOT, fmt, "real training data", "-", "-", "-", "-", "-", "-", "-", f(trainRealAcc.embedding()),
-          f(trainRealAcc.tfidf()), "-", "-", "-");
+      System.out.printf(Locale.ROOT, fmt, "real training data", "-", "-", "-", "-", "-", "-", "-", "-",
+          withSe(trainRealAcc.embedding(), trainRealAcc.embeddingStandardError()),
+          withSe(trainRealAcc.tfidf(), trainRealAcc.tfidfStandardError()), "-", "-", "-");
+    }
+    if (majority != null) {
+      String m = withSe(majority.accuracy(), majority.standardError());
+      System.out.printf(Locale.ROOT, fmt, "majority class", "-", "-", "-", "-", "-", "-", "-", "-", m, m, "-", "-", "-");
+    }
+    for (Comparison c : comparisons) {
+      System.out.printf(Locale.ROOT, "%s: %+.4f (paired SE %.4f, %.1f SE)%n", c.text(), c.difference(), c.pairedSe(),
+          c.difference() / c.pairedSe());
     }
     System.out.printf(Locale.ROOT, "memorisation (OPERATOR-ONLY; final): longest token span shared with the nearest real text: "
         + "mean %.2f, p50 %d, p90 %d, max %d%n", mem.mean(), mem.percentile(0.5), mem.percentile(0.9), mem.max());
@@ -183,6 +244,10 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   private static String f(double v) {
     return String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private static String withSe(double v, double se) {
+    return Double.isNaN(se) ? f(v) : String.format(Locale.ROOT, "%.4f+-%.4f", v, se);
   }
 
   private JobConfig config(String path) {

@@ -199,7 +199,6 @@ public final class JobFiles {
     if (!any) {
       return g;
     }
-    return new JobConfig.Generator(g.type(), g.baseUrl(), g.model(), g.apiKeyEnv(), g.temperature(), g.maxTokens(),
-        g.keywords(), Path.of(shipped).toAbsolutePath().toString(), g.maxConcurrency(), g.maxAttempts(), g.timeoutSeconds());
+    return g.withPromptTemplatesDir(Path.of(shipped).toAbsolutePath().toString());
   }
 }

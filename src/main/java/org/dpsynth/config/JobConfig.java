@@ -114,7 +114,14 @@ public record JobConfig(
       double timeoutSeconds,
       boolean quantized) implements Serializable {}
 
-  /** Which generator produces and varies synthetic samples. */
+  /**
+   * Which generator produces and varies synthetic samples. For {@code type: local}, {@code
+   * publicCorpus} (with its format and column names, in the style of {@code input.*}) is the public
+   * text the embedded model learns from instead of the built-in corpus, and {@code mode} says
+   * whether it writes every sample ({@code ngram}) or also hands out copies of public records
+   * ({@code public}: the random API draws public records, and a {@code publicShare} of variations
+   * are public near neighbours of the parent, within the {@code publicNeighbours} nearest at degree 1).
+   */
   public record Generator(
       String type,
       String baseUrl,
@@ -126,7 +133,59 @@ public record JobConfig(
       String promptTemplatesDir,
       int maxConcurrency,
       int maxAttempts,
-      double timeoutSeconds) implements Serializable {}
+      double timeoutSeconds,
+      String mode,
+      String publicCorpus,
+      String publicFormat,
+      String publicTextColumn,
+      String publicLabelColumn,
+      double publicShare,
+      int publicNeighbours) implements Serializable {
+
+    /** The same settings with another prompt templates directory. */
+    public Generator withPromptTemplatesDir(String dir) {
+      return new Generator(type, baseUrl, model, apiKeyEnv, temperature, maxTokens, keywords, dir, maxConcurrency, maxAttempts,
+          timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours);
+    }
+
+    /** True when the embedded generator learns from a user-given public corpus, not the built-in one. */
+    public boolean hasPublicCorpus() {
+      return publicCorpus != null && !publicCorpus.isBlank();
+    }
+
+    /** True when the user's public corpus has a label column. */
+    public boolean publicCorpusLabelled() {
+      return publicLabelColumn != null && !publicLabelColumn.isBlank();
+    }
+
+    /** The checks of the generator keys; shared by every job config that has a generator. */
+    public List<String> errors() {
+      List<String> errors = new ArrayList<>();
+      require(errors, List.of("local", "openai").contains(type), "generator.type", "'local' or 'openai'");
+      require(errors, maxConcurrency >= 1, "generator.max_concurrency", "an integer >= 1");
+      require(errors, maxAttempts >= 1, "generator.max_attempts", "an integer >= 1");
+      require(errors, timeoutSeconds > 0, "generator.timeout_seconds", "a number > 0");
+      require(errors, temperature >= 0 && temperature <= 2, "generator.temperature", "a number in [0, 2]");
+      require(errors, maxTokens >= 1, "generator.max_tokens", "an integer >= 1");
+      if ("openai".equals(type)) {
+        require(errors, baseUrl != null && baseUrl.matches("https?://.+"), "generator.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
+        require(errors, model != null && !model.isBlank(), "generator.model", "a model name");
+      }
+      require(errors, List.of("ngram", "public").contains(mode), "generator.mode", "'ngram' (the embedded model writes every sample) or 'public' (it also copies public records)");
+      String fmt = publicFormat == null ? "" : publicFormat.toLowerCase(Locale.ROOT);
+      require(errors, List.of("auto", "parquet", "jsonl", "json", "csv").contains(fmt), "generator.public_format", "one of auto, parquet, jsonl, csv");
+      require(errors, publicTextColumn != null && !publicTextColumn.isBlank(), "generator.public_text_column", "a column name");
+      require(errors, publicShare >= 0 && publicShare <= 1, "generator.public_share", "a number in [0, 1]");
+      require(errors, publicNeighbours >= 1, "generator.public_neighbours", "an integer >= 1");
+      if ("public".equals(mode)) {
+        require(errors, "local".equals(type), "generator.mode", "'ngram' when generator.type is openai (public mode is a mode of the embedded generator)");
+      }
+      if (hasPublicCorpus()) {
+        require(errors, "local".equals(type), "generator.public_corpus", "no path when generator.type is openai (only the embedded generator learns from it)");
+      }
+      return errors;
+    }
+  }
 
   /** Where the run directory goes. */
   public record Output(String dir) implements Serializable {}
@@ -210,19 +269,10 @@ public record JobConfig(
       require(errors, embedder.baseUrl() != null && embedder.baseUrl().matches("https?://.+"), "embedder.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
       require(errors, embedder.model() != null && !embedder.model().isBlank(), "embedder.model", "a model name");
     }
-    require(errors, List.of("local", "openai").contains(generator.type()), "generator.type", "'local' or 'openai'");
     require(errors, embedder.maxConcurrency() >= 1, "embedder.max_concurrency", "an integer >= 1");
     require(errors, embedder.maxAttempts() >= 1, "embedder.max_attempts", "an integer >= 1");
     require(errors, embedder.timeoutSeconds() > 0, "embedder.timeout_seconds", "a number > 0");
-    require(errors, generator.maxConcurrency() >= 1, "generator.max_concurrency", "an integer >= 1");
-    require(errors, generator.maxAttempts() >= 1, "generator.max_attempts", "an integer >= 1");
-    require(errors, generator.timeoutSeconds() > 0, "generator.timeout_seconds", "a number > 0");
-    require(errors, generator.temperature() >= 0 && generator.temperature() <= 2, "generator.temperature", "a number in [0, 2]");
-    require(errors, generator.maxTokens() >= 1, "generator.max_tokens", "an integer >= 1");
-    if ("openai".equals(generator.type())) {
-      require(errors, generator.baseUrl() != null && generator.baseUrl().matches("https?://.+"), "generator.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
-      require(errors, generator.model() != null && !generator.model().isBlank(), "generator.model", "a model name");
-    }
+    errors.addAll(generator.errors());
     require(errors, output.dir() != null && !output.dir().isBlank(), "output.dir", "a directory path");
     budget.validate(errors);
     if (!errors.isEmpty()) {

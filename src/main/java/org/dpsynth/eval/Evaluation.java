@@ -8,13 +8,13 @@ import java.util.Map;
 
 /**
  * Utility of a synthetic corpus against a real one: distances in embedding space (Fréchet,
- * nearest-neighbour both ways), k-NN manifold precision/recall/density/coverage, the label and
+ * nearest-neighbour both ways), MAUVE ({@link Mauve}), k-NN manifold precision/recall/density/coverage, the label and
  * word-count distributions, and optionally downstream accuracy and memorisation. Plain Java over
  * vectors already computed; the Spark classifier result is attached by the caller.
  */
 public record Evaluation(int real, int synthetic, double frechet, double nearestRealToSynthetic,
     double nearestSyntheticToReal, Double labelTotalVariation, ManifoldMetrics manifold, LengthDistribution length,
-    DownstreamClassifier.Accuracy downstream, Memorisation memorisation) {
+    DownstreamClassifier.Accuracy downstream, Memorisation memorisation, double mauve) {
 
   /** Texts, labels (null when unlabelled) and unit embeddings of one corpus, in the same order. */
   public record Corpus(List<String> texts, List<String> labels, float[][] vectors) {
@@ -42,12 +42,13 @@ public record Evaluation(int real, int synthetic, double frechet, double nearest
         ChamferDistance.oneWay(synthetic.vectors(), real.vectors()), tv,
         ManifoldMetrics.of(real.vectors(), synthetic.vectors(), k),
         LengthDistribution.of(real.texts(), synthetic.texts()), null,
-        Memorisation.of(real.texts(), real.vectors(), synthetic.texts(), synthetic.vectors()));
+        Memorisation.of(real.texts(), real.vectors(), synthetic.texts(), synthetic.vectors()),
+        Mauve.between(real.vectors(), synthetic.vectors()).mauve());
   }
 
   public Evaluation withDownstream(DownstreamClassifier.Accuracy accuracy) {
     return new Evaluation(real, synthetic, frechet, nearestRealToSynthetic, nearestSyntheticToReal, labelTotalVariation,
-        manifold, length, accuracy, memorisation);
+        manifold, length, accuracy, memorisation, mauve);
   }
 
   /** ½ Σ |p(l) − q(l)| over the union of labels. */
@@ -71,6 +72,7 @@ public record Evaluation(int real, int synthetic, double frechet, double nearest
     o.put("real", real);
     o.put("synthetic", synthetic);
     o.put("frechet_distance", frechet);
+    o.put("mauve", mauve);
     o.put("nn_distance_real_to_synthetic", nearestRealToSynthetic);
     o.put("nn_distance_synthetic_to_real", nearestSyntheticToReal);
     if (labelTotalVariation != null) {
@@ -88,6 +90,8 @@ public record Evaluation(int real, int synthetic, double frechet, double nearest
     if (downstream != null) {
       o.put("downstream_accuracy", downstream.embedding());
       o.put("downstream_accuracy_tfidf", downstream.tfidf());
+      o.put("downstream_accuracy_se", downstream.embeddingStandardError());
+      o.put("downstream_accuracy_tfidf_se", downstream.tfidfStandardError());
     }
     if (memorisation != null) {
       ObjectNode mem = o.putObject("memorisation");

@@ -55,41 +55,49 @@ public final class EvaluationReport {
    *
    * @param populations the scored populations in order (iterations, then "final")
    * @param trainReal downstream accuracy of the classifier trained on real training data, or null
+   * @param majority the majority-class baseline of the real test data, or null when unlabelled
    */
   public static Path write(Path dir, String realPath, String syntheticPath, List<Scored> populations,
-      DownstreamClassifier.Accuracy trainReal) {
+      DownstreamClassifier.Accuracy trainReal, DownstreamClassifier.MajorityClass majority) {
     Path abs = checkOutsidePublic(dir);
     HtmlPage page = new HtmlPage("dpsynth evaluation (OPERATOR-ONLY)");
     page.banner("operator", "OPERATOR-ONLY: computed from real data; not differentially private. Do not publish this "
         + "page or put it under a run's public/ directory.");
     page.paragraph("Real (test) data: " + realPath + ". Synthetic: " + syntheticPath + ".");
-    List<String> header = List.of("population", "samples", "Frechet", "precision", "recall", "density", "coverage",
-        "length W1 (words)", "length KS", "accuracy (embedding LR)", "accuracy (TF-IDF LR)", "label TV");
+    List<String> header = List.of("population", "samples", "Frechet", "MAUVE", "precision", "recall", "density", "coverage",
+        "length W1 (words)", "length KS", "accuracy (embedding LR) ± SE", "accuracy (TF-IDF LR) ± SE", "label TV");
     List<List<String>> rows = new ArrayList<>();
     for (Scored s : populations) {
       Evaluation e = s.evaluation();
-      rows.add(List.of(s.name(), String.valueOf(e.synthetic()), f(e.frechet()), f(e.manifold().precision()),
+      rows.add(List.of(s.name(), String.valueOf(e.synthetic()), f(e.frechet()), f(e.mauve()), f(e.manifold().precision()),
           f(e.manifold().recall()), f(e.manifold().density()), f(e.manifold().coverage()), f(e.length().wasserstein1()),
-          f(e.length().ks()), e.downstream() == null ? "-" : f(e.downstream().embedding()),
-          e.downstream() == null ? "-" : f(e.downstream().tfidf()),
+          f(e.length().ks()), e.downstream() == null ? "-" : withSe(e.downstream().embedding(), e.downstream().embeddingStandardError()),
+          e.downstream() == null ? "-" : withSe(e.downstream().tfidf(), e.downstream().tfidfStandardError()),
           e.labelTotalVariation() == null ? "-" : f(e.labelTotalVariation())));
     }
     if (trainReal != null) {
-      rows.add(List.of("real training data", "-", "-", "-", "-", "-", "-", "-", "-", f(trainReal.embedding()),
-          f(trainReal.tfidf()), "-"));
+      rows.add(List.of("real training data", "-", "-", "-", "-", "-", "-", "-", "-", "-",
+          withSe(trainReal.embedding(), trainReal.embeddingStandardError()), withSe(trainReal.tfidf(), trainReal.tfidfStandardError()), "-"));
+    }
+    if (majority != null) {
+      String m = withSe(majority.accuracy(), majority.standardError());
+      rows.add(List.of("majority class (always '" + majority.label() + "')", "-", "-", "-", "-", "-", "-", "-", "-", "-", m, m, "-"));
     }
     page.heading(2, "Metrics");
     page.table(header, rows);
     int k = populations.get(populations.size() - 1).evaluation().manifold().k();
     page.paragraph("Precision/recall (Kynkaanniemi et al. 2019) and density/coverage (Naeem et al. 2020) on k-NN manifolds "
-        + "with k = " + k + " in the embedding space. Accuracy: multinomial logistic regression (Spark MLlib) trained on "
-        + "the population and tested on the real data.");
+        + "with k = " + k + " in the embedding space. MAUVE (Pillutla et al. 2021): area under the divergence frontier of "
+        + "k-means histograms of the real and synthetic embeddings (1 = same distribution). Accuracy: multinomial logistic "
+        + "regression (Spark MLlib) trained on the population and tested on the real data; ± one binomial standard error "
+        + "over the test records.");
 
     List<String> xs = populations.stream().map(Scored::name).toList();
     if (populations.size() > 1) {
       page.heading(2, "Per population");
-      page.chart("chart-frechet", "Frechet distance to the real data (lower is better).",
-          HtmlPage.series("line", xs, List.of("Frechet distance"), List.of(metric(populations, Evaluation::frechet)), "Frechet"));
+      page.chart("chart-frechet", "Frechet distance to the real data (lower is better) and MAUVE (higher is better).",
+          HtmlPage.series("line", xs, List.of("Frechet distance", "MAUVE"),
+              List.of(metric(populations, Evaluation::frechet), metric(populations, Evaluation::mauve)), "value"));
       page.chart("chart-manifold", "Precision, recall, density and coverage (k = " + k + ").",
           HtmlPage.series("line", xs, List.of("precision", "recall", "density", "coverage"), List.of(
               metric(populations, e -> e.manifold().precision()), metric(populations, e -> e.manifold().recall()),
@@ -139,5 +147,9 @@ public final class EvaluationReport {
 
   private static String f(double v) {
     return String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private static String withSe(double v, double se) {
+    return Double.isNaN(se) ? f(v) : String.format(Locale.ROOT, "%.4f ± %.4f", v, se);
   }
 }

@@ -1,6 +1,8 @@
 package org.dpsynth.foundation;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The foundation-model API that Private Evolution and DP few-shot generation need: unconditional
@@ -31,6 +33,23 @@ public interface Generator extends AutoCloseable {
     return variation(texts, degree, seed);
   }
 
+  /**
+   * {@link #random} with each text's provenance: a generator that can hand out copies of public
+   * records says which texts are such copies. The default: every text is {@code GENERATED}.
+   */
+  default List<Text> randomWithProvenance(String label, int n, long seed) {
+    return Text.generated(random(label, n, seed));
+  }
+
+  /**
+   * {@link #variation(String, List, double, long)} with each text's provenance. A variation equal to
+   * its input (degree 0, or nothing to vary) is reported as {@code GENERATED}; the caller, who knows
+   * the input's provenance, keeps that one. The default: every text is {@code GENERATED}.
+   */
+  default List<Text> variationWithProvenance(String label, List<String> texts, double degree, long seed) {
+    return Text.generated(variation(label, texts, degree, seed));
+  }
+
   /** The {@code k} most likely next tokens after {@code prompt}, with natural-log probabilities. */
   List<TokenLogProb> topTokens(String prompt, int k);
 
@@ -39,4 +58,32 @@ public interface Generator extends AutoCloseable {
 
   /** A candidate next token and its log-probability. */
   record TokenLogProb(String token, double logProb) {}
+
+  /**
+   * Where a synthetic text comes from: written by the model ({@code GENERATED}, possibly a rewrite
+   * of public text), or a verbatim copy of a public record ({@code PUBLIC}).
+   */
+  enum Provenance {
+    GENERATED,
+    PUBLIC;
+
+    /** The value in the synthetic data's {@code provenance} column. */
+    public String column() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The provenance named by a {@code provenance} column value. */
+    public static Provenance ofColumn(String value) {
+      return valueOf(value.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** A text and its provenance. */
+  record Text(String text, Provenance provenance) {
+    static List<Text> generated(List<String> texts) {
+      List<Text> out = new ArrayList<>(texts.size());
+      texts.forEach(t -> out.add(new Text(t, Provenance.GENERATED)));
+      return out;
+    }
+  }
 }

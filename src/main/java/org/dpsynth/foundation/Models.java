@@ -3,8 +3,11 @@ package org.dpsynth.foundation;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkEnv;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.foundation.local.LocalGenerator;
+import org.dpsynth.foundation.local.PublicCorpus;
 import org.dpsynth.foundation.openai.OpenAiEmbedder;
 import org.dpsynth.foundation.openai.OpenAiGenerator;
 import org.dpsynth.foundation.openai.OpenAiSettings;
@@ -16,6 +19,8 @@ import org.dpsynth.foundation.openai.OpenAiSettings;
 public final class Models {
   private static final Map<Object, Embedder> EMBEDDERS = new ConcurrentHashMap<>();
   private static final Map<Object, Generator> GENERATORS = new ConcurrentHashMap<>();
+  /** Embedded generators built from a user's public corpus, shared by every config that names it. */
+  private static final Map<PublicCorpus.Source, LocalGenerator> LOCAL_MODELS = new ConcurrentHashMap<>();
 
   private Models() {}
 
@@ -36,8 +41,7 @@ public final class Models {
   /** The generator for {@code cfg} in this JVM. */
   public static Generator generator(JobConfig.Generator cfg, String cacheDir) {
     return GENERATORS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
-      case "local" -> cfg.keywords() == null || cfg.keywords().isEmpty()
-          ? LocalGenerator.shared() : LocalGenerator.shared().withLabelKeywords(cfg.keywords());
+      case "local" -> local(cfg);
       case "openai" -> {
         OpenAiSettings.Builder b = settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
             cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds())
@@ -49,6 +53,48 @@ public final class Models {
       }
       default -> throw new IllegalArgumentException("generator.type: expected local or openai, got " + cfg.type());
     });
+  }
+
+  /**
+   * The embedded generator for {@code cfg}: built from {@code generator.public_corpus} (read by this
+   * JVM through Hadoop's FileSystem, once per corpus and JVM) or the built-in corpus, with the
+   * configured keywords and mode.
+   */
+  private static LocalGenerator local(JobConfig.Generator cfg) {
+    LocalGenerator g = cfg.hasPublicCorpus()
+        ? LOCAL_MODELS.computeIfAbsent(publicSource(cfg), s -> LocalGenerator.fromRecords(PublicCorpus.read(s, hadoopConfiguration())))
+        : LocalGenerator.shared();
+    if (cfg.keywords() != null && !cfg.keywords().isEmpty()) {
+      g = g.withLabelKeywords(cfg.keywords());
+    }
+    if ("public".equals(cfg.mode())) {
+      g = g.withPublicMode(new LocalGenerator.PublicMode(cfg.publicShare(), cfg.publicNeighbours()));
+    }
+    return g;
+  }
+
+  /** Where {@code cfg}'s public corpus is and how to read it. */
+  public static PublicCorpus.Source publicSource(JobConfig.Generator cfg) {
+    return new PublicCorpus.Source(cfg.publicCorpus(), cfg.publicFormat(), cfg.publicTextColumn(),
+        cfg.publicLabelColumn());
+  }
+
+  /**
+   * The Hadoop configuration this JVM reads public files with: Hadoop's defaults (core-site.xml on
+   * the class path) plus the job's {@code spark.hadoop.*} settings when a Spark environment exists,
+   * which is what Spark gives its own readers on the driver and on executors alike.
+   */
+  static Configuration hadoopConfiguration() {
+    Configuration conf = new Configuration();
+    SparkEnv env = SparkEnv.get();
+    if (env != null) {
+      for (scala.Tuple2<String, String> kv : env.conf().getAll()) {
+        if (kv._1().startsWith("spark.hadoop.")) {
+          conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+        }
+      }
+    }
+    return conf;
   }
 
   private static OpenAiSettings.Builder settings(String baseUrl, String model, String apiKeyEnv, String cacheDir,

@@ -18,7 +18,8 @@ import scala.Tuple2;
 
 /**
  * Calls the foundation models on executors for PUBLIC inputs (the synthetic population): random
- * samples, variations and population embeddings. Each task carries its own seed, so results do not
+ * samples and variations (each with its provenance: generated, or a copy of a public record) and
+ * population embeddings. Each task carries its own seed, so results do not
  * depend on how tasks are split into partitions.
  */
 public final class ModelCalls {
@@ -82,12 +83,41 @@ public final class ModelCalls {
     }
   }
 
-  static List<String> random(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<RandomTask> tasks) {
-    return run(spark, "model calls (random samples)", "requests", tasks, new RandomFn(cfg, cacheDir));
+  /** The random samples of every task, in task order, each with its provenance. */
+  static List<Generator.Text> random(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<RandomTask> tasks) {
+    checkOnDriver(cfg, cacheDir);
+    return texts(run(spark, "model calls (random samples)", "requests", tasks, new RandomFn(cfg, cacheDir)));
   }
 
-  static List<String> variations(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<VariationTask> tasks) {
-    return run(spark, "model calls (variations)", "variations", tasks, new VariationFn(cfg, cacheDir));
+  /** One variation per task, in task order, each with its provenance. */
+  static List<Generator.Text> variations(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<VariationTask> tasks) {
+    checkOnDriver(cfg, cacheDir);
+    return texts(run(spark, "model calls (variations)", "variations", tasks, new VariationFn(cfg, cacheDir)));
+  }
+
+  /**
+   * Builds the generator on the driver first, so a bad {@code generator.*} setting (such as a
+   * missing public corpus) fails here with its own message rather than inside a failed task.
+   */
+  private static void checkOnDriver(JobConfig.Generator cfg, String cacheDir) {
+    Models.generator(cfg, cacheDir);
+  }
+
+  // Results travel as (text, provenance column) tuples: Kryo serialises Scala tuples, not records.
+  private static List<Generator.Text> texts(List<Tuple2<String, String>> pairs) {
+    List<Generator.Text> out = new ArrayList<>(pairs.size());
+    for (Tuple2<String, String> p : pairs) {
+      out.add(new Generator.Text(p._1(), Generator.Provenance.ofColumn(p._2())));
+    }
+    return out;
+  }
+
+  private static ArrayList<Tuple2<String, String>> pairs(List<Generator.Text> texts) {
+    ArrayList<Tuple2<String, String>> out = new ArrayList<>(texts.size());
+    for (Generator.Text t : texts) {
+      out.add(new Tuple2<>(t.text(), t.provenance().column()));
+    }
+    return out;
   }
 
   public static float[][] embed(SparkSession spark, JobConfig.Embedder cfg, String cacheDir, List<String> texts) {
@@ -121,7 +151,7 @@ public final class ModelCalls {
     return flat;
   }
 
-  private static final class RandomFn implements FlatMapFunction<Iterator<Tuple2<RandomTask, Long>>, Tuple2<Long, List<String>>> {
+  private static final class RandomFn implements FlatMapFunction<Iterator<Tuple2<RandomTask, Long>>, Tuple2<Long, List<Tuple2<String, String>>>> {
     private final JobConfig.Generator cfg;
     private final String cacheDir;
 
@@ -131,19 +161,19 @@ public final class ModelCalls {
     }
 
     @Override
-    public Iterator<Tuple2<Long, List<String>>> call(Iterator<Tuple2<RandomTask, Long>> it) {
+    public Iterator<Tuple2<Long, List<Tuple2<String, String>>>> call(Iterator<Tuple2<RandomTask, Long>> it) {
       Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), cacheDir);
-      List<Tuple2<Long, List<String>>> out = new ArrayList<>();
+      List<Tuple2<Long, List<Tuple2<String, String>>>> out = new ArrayList<>();
       while (it.hasNext()) {
         Tuple2<RandomTask, Long> t = it.next();
         RandomTask task = t._1();
-        out.add(new Tuple2<>(t._2(), new ArrayList<>(g.random(task.label(), task.n(), task.seed()))));
+        out.add(new Tuple2<>(t._2(), pairs(g.randomWithProvenance(task.label(), task.n(), task.seed()))));
       }
       return out.iterator();
     }
   }
 
-  private static final class VariationFn implements FlatMapFunction<Iterator<Tuple2<VariationTask, Long>>, Tuple2<Long, List<String>>> {
+  private static final class VariationFn implements FlatMapFunction<Iterator<Tuple2<VariationTask, Long>>, Tuple2<Long, List<Tuple2<String, String>>>> {
     private final JobConfig.Generator cfg;
     private final String cacheDir;
 
@@ -153,14 +183,13 @@ public final class ModelCalls {
     }
 
     @Override
-    public Iterator<Tuple2<Long, List<String>>> call(Iterator<Tuple2<VariationTask, Long>> it) {
+    public Iterator<Tuple2<Long, List<Tuple2<String, String>>>> call(Iterator<Tuple2<VariationTask, Long>> it) {
       Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), cacheDir);
-      List<Tuple2<Long, List<String>>> out = new ArrayList<>();
+      List<Tuple2<Long, List<Tuple2<String, String>>>> out = new ArrayList<>();
       while (it.hasNext()) {
         Tuple2<VariationTask, Long> t = it.next();
         VariationTask task = t._1();
-        List<String> v = g.variation(task.label(), List.of(task.text()), task.degree(), task.seed());
-        out.add(new Tuple2<>(t._2(), new ArrayList<>(v)));
+        out.add(new Tuple2<>(t._2(), pairs(g.variationWithProvenance(task.label(), List.of(task.text()), task.degree(), task.seed()))));
       }
       return out.iterator();
     }

@@ -50,7 +50,8 @@ public final class PrivateEvolution {
       .add("text", DataTypes.StringType, false)
       .add("label", DataTypes.StringType, false)
       .add("iteration", DataTypes.IntegerType, false)
-      .add("parent_id", DataTypes.StringType, true);
+      .add("parent_id", DataTypes.StringType, true)
+      .add("provenance", DataTypes.StringType, false); // generated | public (a copy of a public record)
 
   private final SparkSession spark;
   private final JobConfig cfg;
@@ -264,13 +265,14 @@ public final class PrivateEvolution {
         }
       }
     }
-    List<String> texts = ModelCalls.random(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    List<org.dpsynth.foundation.Generator.Text> texts = ModelCalls.random(spark, cfg.generator(), run.modelCache().toString(), tasks);
     if (texts.size() != taskLabels.size()) {
       throw new IllegalStateException("generator returned " + texts.size() + " random samples, expected " + taskLabels.size());
     }
     List<Sample> population = new ArrayList<>();
     for (int j = 0; j < texts.size(); j++) {
-      population.add(new Sample(String.format("000-%06d", j), taskLabels.get(j), texts.get(j), 0, null));
+      population.add(new Sample(String.format("000-%06d", j), taskLabels.get(j), texts.get(j).text(), 0, null,
+          texts.get(j).provenance().column()));
     }
     writePopulation(dir, population);
     console.printf("initial population: %d samples from the random API%n", population.size());
@@ -292,7 +294,8 @@ public final class PrivateEvolution {
         tasks.add(new ModelCalls.VariationTask(population.get(j).label(), texts.get(j), degree, mix(cfg.pe().seed(), t, j, 1_000_000 + r)));
       }
     }
-    List<String> variations = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    List<String> variations = new ArrayList<>();
+    ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks).forEach(v -> variations.add(v.text()));
     float[][] e = ModelCalls.embed(spark, cfg.embedder(), run.modelCache().toString(), variations);
     int dim = e.length == 0 ? 0 : e[0].length;
     float[][] out = new float[texts.size()][dim];
@@ -348,19 +351,22 @@ public final class PrivateEvolution {
         }
       }
     }
-    List<String> varied = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    List<org.dpsynth.foundation.Generator.Text> varied = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
     int[] filled = new int[labels.size()];
     int v = 0;
     for (int p = 0; p < parents.size(); p++) {
       Sample parent = parents.get(p);
       int l = labels.indexOf(parent.label());
       if (keep && filled[l] < counts[l]) {
-        next.add(new Sample(null, parent.label(), parent.text(), t, parent.id()));
+        next.add(new Sample(null, parent.label(), parent.text(), t, parent.id(), parent.provenance()));
         filled[l]++;
       }
       for (int f = 0; f < fold; f++, v++) {
         if (filled[l] < counts[l]) {
-          next.add(new Sample(null, parent.label(), varied.get(v), t, parent.id()));
+          org.dpsynth.foundation.Generator.Text vt = varied.get(v);
+          // an unchanged text keeps its parent's provenance (the generator cannot know it)
+          String provenance = vt.text().equals(parent.text()) ? parent.provenance() : vt.provenance().column();
+          next.add(new Sample(null, parent.label(), vt.text(), t, parent.id(), provenance));
           filled[l]++;
         }
       }
@@ -368,7 +374,7 @@ public final class PrivateEvolution {
     List<Sample> named = new ArrayList<>(next.size());
     for (int j = 0; j < next.size(); j++) {
       Sample s = next.get(j);
-      named.add(new Sample(String.format("%03d-%06d", t, j), s.label(), s.text(), t, s.parentId()));
+      named.add(new Sample(String.format("%03d-%06d", t, j), s.label(), s.text(), t, s.parentId(), s.provenance()));
     }
     return named;
   }
@@ -378,16 +384,19 @@ public final class PrivateEvolution {
   private void writePopulation(Path dir, List<Sample> population) {
     List<Row> rows = new ArrayList<>(population.size());
     for (Sample s : population) {
-      rows.add(RowFactory.create(s.id(), s.text(), s.label(), s.iteration(), s.parentId()));
+      rows.add(RowFactory.create(s.id(), s.text(), s.label(), s.iteration(), s.parentId(), s.provenance()));
     }
     spark.createDataFrame(rows, POPULATION_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.toString());
   }
 
   private List<Sample> readPopulation(Path dir) {
-    List<Row> rows = spark.read().parquet(dir.toString()).orderBy("id").collectAsList();
+    Dataset<Row> df = spark.read().parquet(dir.toString());
+    boolean hasProvenance = List.of(df.columns()).contains("provenance"); // runs written before the column existed
+    List<Row> rows = df.orderBy("id").collectAsList();
     List<Sample> out = new ArrayList<>(rows.size());
     for (Row r : rows) {
-      out.add(new Sample(r.getAs("id"), r.getAs("label"), r.getAs("text"), r.<Integer>getAs("iteration"), r.getAs("parent_id")));
+      out.add(new Sample(r.getAs("id"), r.getAs("label"), r.getAs("text"), r.<Integer>getAs("iteration"), r.getAs("parent_id"),
+          hasProvenance ? r.getAs("provenance") : "generated"));
     }
     return out;
   }

@@ -72,7 +72,7 @@ class EvaluateCommandTest {
     JsonNode j = new ObjectMapper().readTree(r.out());
     for (String key : List.of("frechet_distance", "precision", "recall", "density", "coverage", "downstream_accuracy",
         "downstream_accuracy_tfidf", "nn_distance_real_to_synthetic", "nn_distance_synthetic_to_real", "label_total_variation",
-        "length_wasserstein1_words", "length_ks")) {
+        "length_wasserstein1_words", "length_ks", "mauve", "downstream_accuracy_se", "downstream_accuracy_tfidf_se")) {
       assertTrue(j.path(key).isNumber(), key + " missing from " + j);
       assertEquals(j.path(key).asDouble(), j.path("final").path(key).asDouble(), 0, key);
     }
@@ -84,6 +84,14 @@ class EvaluateCommandTest {
     assertEquals(0.0, j.path("label_total_variation").asDouble(), 1e-12);
     // trained on the test set itself: the reference classifier is perfect on these separable texts
     assertEquals(1.0, j.path("baselines").path("train_real").path("downstream_accuracy_tfidf").asDouble(), 0);
+    // food and law alternate in the real file: a tie, broken by sorted order; accuracy 1/2
+    assertEquals("food", j.path("baselines").path("majority_class").path("label").asText());
+    assertEquals(0.5, j.path("majority_class_accuracy").asDouble(), 1e-12);
+    assertEquals(Math.sqrt(0.25 / j.path("real").asInt()), j.path("baselines").path("majority_class").path("se").asDouble(), 1e-12);
+    JsonNode vsMajority = j.path("comparisons").path("final_vs_majority_class");
+    assertEquals(j.path("downstream_accuracy").asDouble() - 0.5, vsMajority.path("difference").asDouble(), 1e-12);
+    assertTrue(vsMajority.path("paired_se").asDouble() > 0, vsMajority.toString());
+    assertTrue(j.path("mauve").asDouble() > 0 && j.path("mauve").asDouble() <= 1, j.toString());
     assertTrue(Files.isRegularFile(reports.resolve("evaluation.html")));
     assertTrue(Files.isRegularFile(reports.resolve("evaluation.json")));
     String html = Files.readString(reports.resolve("evaluation.html"));

@@ -53,4 +53,32 @@ class DownstreamClassifierTest {
     assertThrows(IllegalArgumentException.class, () -> DownstreamClassifier.evaluate(SparkTestSession.get(),
         new DownstreamClassifier.Labelled(train.texts(), List.of("a", "a", "a", "a"), train.vectors()), data(4, false)));
   }
+
+  @Test
+  void perRecordOutcomesGiveStandardErrorsAndPairedDifferences() {
+    var acc = DownstreamClassifier.evaluate(SparkTestSession.get(), data(20, false), data(10, false));
+    assertEquals(10, acc.n());
+    assertEquals(10, acc.embeddingCorrect().length);
+    assertEquals(0.0, acc.embeddingStandardError(), 0, "a perfect classifier has binomial SE 0");
+    assertEquals(Math.sqrt(0.8 * 0.2 / 10), DownstreamClassifier.standardError(0.8, 10), 1e-15);
+
+    var majority = DownstreamClassifier.majorityClass(List.of("b", "a", "b", "c", "b", "a"));
+    assertEquals("b", majority.label());
+    assertEquals(0.5, majority.accuracy(), 1e-15);
+    assertEquals(java.util.Arrays.toString(new boolean[] {true, false, true, false, true, false}),
+        java.util.Arrays.toString(majority.correct()));
+    assertEquals("a", DownstreamClassifier.majorityClass(List.of("b", "a")).label(), "ties: first in sorted order");
+
+    // per-record differences of x and y
+    boolean[] x = {true, true, true, false, false, true, false, true};
+    boolean[] y = {false, false, true, false, true, true, false, true};
+    double[] d = {1, 1, 0, 0, -1, 0, 0, 0};
+    double mean = 1.0 / 8;
+    double ss = 0;
+    for (double v : d) {
+      ss += (v - mean) * (v - mean);
+    }
+    assertEquals(Math.sqrt(ss / 7 / 8), DownstreamClassifier.pairedStandardError(x, y), 1e-15);
+    assertEquals(0.0, DownstreamClassifier.pairedStandardError(x, x), 0, "a classifier against itself");
+  }
 }

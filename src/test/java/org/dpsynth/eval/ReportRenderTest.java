@@ -56,7 +56,8 @@ class ReportRenderTest {
     }
     pops.add(new EvaluationReport.Scored("final", evaluation(0.45, 0.8)));
     Path html = EvaluationReport.write(dir.resolve("operator"), "real.jsonl", "run", pops,
-        new DownstreamClassifier.Accuracy(0.8, 0.55));
+        new DownstreamClassifier.Accuracy(0.8, 0.55),
+        DownstreamClassifier.majorityClass(List.of("ham", "ham", "spam")));
     String text = Files.readString(html, StandardCharsets.UTF_8);
     assertSelfContained(text);
     String dom = HeadlessChromium.dumpDom(html, dir);
@@ -74,7 +75,7 @@ class ReportRenderTest {
     Path link = Files.createSymbolicLink(dir.resolve("innocent"), dir.resolve("run/public"));
     assertThrows(IllegalArgumentException.class, () -> EvaluationReport.checkOutsidePublic(link.resolve("eval")));
     assertThrows(IllegalArgumentException.class, () -> EvaluationReport.write(link, "r", "s",
-        List.of(new EvaluationReport.Scored("final", evaluation(0.4, 0.5))), null));
+        List.of(new EvaluationReport.Scored("final", evaluation(0.4, 0.5))), null, null));
     assertFalse(Files.exists(dir.resolve("run/public/evaluation.html")));
     assertEquals(dir.resolve("run/private/eval").toAbsolutePath(), EvaluationReport.checkOutsidePublic(dir.resolve("run/private/eval")));
     assertEquals(dir.resolve("publications").toAbsolutePath(), EvaluationReport.checkOutsidePublic(dir.resolve("publications")));
@@ -132,7 +133,7 @@ class ReportRenderTest {
   static Evaluation evaluation(double frechet, double accuracy) {
     return new Evaluation(343, 400, frechet, 0.6, 0.55, 0.08, new ManifoldMetrics(5, 0.98, 0.12, 1.5, 0.85),
         new LengthDistribution(14, 10, 10.5, 0.4), new DownstreamClassifier.Accuracy(accuracy, accuracy / 2),
-        new Memorisation(new int[] {0, 1, 1, 1, 2, 1, 1, 2, 3, 0}, 0.6));
+        new Memorisation(new int[] {0, 1, 1, 1, 2, 1, 1, 2, 3, 0}, 0.6), 0.7);
   }
 
   static Path fakeRun(Path run, String noise) throws Exception {

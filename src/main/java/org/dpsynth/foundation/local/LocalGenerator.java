@@ -15,7 +15,8 @@ import org.dpsynth.foundation.Generator;
 /**
  * The embedded demo generator ({@code generator.type = local}): a word trigram model with
  * interpolated modified Kneser–Ney smoothing plus a unigram cache (Kuhn &amp; De Mori 1990),
- * P(w | h, c) = λ·P_KN(w | h) + (1 − λ)·P_cache(w | c), built at first use from a public corpus.
+ * P(w | h, c) = λ·P_KN(w | h) + (1 − λ)·P_cache(w | c), built at first use from a public corpus: the built-in one in the jar, or the user's
+ * {@code generator.public_corpus} ({@link #fromRecords}).
  *
  * <p>It is a demonstration model, not a neural LM: texts are locally fluent and globally loose.
  * It runs in-process, downloads nothing, is deterministic per seed, and is thread-safe (the model
@@ -33,6 +34,16 @@ import org.dpsynth.foundation.Generator;
  *       With a label ({@link #variation(String, List, double, long)}, what PE calls), the label's
  *       words and keywords are never masked and a quarter of the cache is the label's topic: the
  *       words that best mark the public-corpus records containing one of its keywords.
+ *   <li>Label keywords: the configured ones ({@link #withLabelKeywords}); without them, for a
+ *       labelled public corpus, the words that best mark each label's public records ({@link
+ *       LabelKeywords}); always the label's own words.
+ *   <li>Public mode ({@link #withPublicMode}, {@code generator.mode: public}): the random API draws
+ *       public records (of the label when the public corpus is labelled; else those whose TF-IDF
+ *       cosine to the label's keywords is positive and at least that to every other known label's),
+ *       and a {@code share} of variations are public near neighbours of the parent (TF-IDF cosine,
+ *       {@link PublicIndex}) picked uniformly among the ceil(degree × {@code neighbours}) nearest, so
+ *       the degree sets how far; the other variations are the fill-in rewrites above. Such texts are
+ *       verbatim copies of public records and are reported as {@link Generator.Provenance#PUBLIC}.
  *   <li>{@link #topTokens}: exact top-k of the full next-token distribution (vocabulary plus
  *       {@value #EOS_TOKEN}, the end-of-text token, i.e. the "\n" of a completion API), with the
  *       prompt as cache; log-probabilities are natural logs and sum to ≤ 0 in probability space.
@@ -56,14 +67,67 @@ public final class LocalGenerator implements Generator {
   /** How many words a label's topic (public co-occurrence with its keywords) holds. */
   static final int TOPIC_WORDS = 100;
   private static final int MAX_OVERRUN_WORDS = 20;
+  /** How many keywords {@link LabelKeywords} derives per label of a labelled public corpus. */
+  static final int DERIVED_KEYWORDS = 8;
+  /** Stream index of the public-mode coin and neighbour pick, apart from the rewrite's own draws. */
+  private static final long PUBLIC_STREAM = 0x5075626cL;
 
   private static volatile LocalGenerator shared;
 
   private final KneserNeyModel model;
   private final Options options;
+  /** Configured keywords ({@code generator.keywords}); empty: the corpus's derived ones. */
   private final Map<String, List<String>> labelKeywords;
+  private final Corpus corpus;
+  /** Null in ngram mode. */
+  private final PublicMode publicMode;
   /** Label → its conditioning for variation; derived from public data only, memoised. */
   private final Map<String, LabelCondition> conditions = new ConcurrentHashMap<>();
+  /** Label → the public records its random API draws from in public mode, memoised. */
+  private final Map<String, int[]> pools = new ConcurrentHashMap<>();
+
+  /**
+   * Public mode settings.
+   *
+   * @param share the probability that a variation is a public near neighbour rather than a rewrite
+   * @param neighbours how many nearest public records a variation of degree 1 picks among
+   */
+  public record PublicMode(double share, int neighbours) {
+    public PublicMode {
+      if (!(share >= 0 && share <= 1)) {
+        throw new IllegalArgumentException("public share must be in [0, 1]: " + share);
+      }
+      if (neighbours < 1) {
+        throw new IllegalArgumentException("neighbours must be >= 1: " + neighbours);
+      }
+    }
+  }
+
+  /** The public corpus a model was built from: its records, derived keywords and (lazily) its index. */
+  private static final class Corpus {
+    final PublicCorpus.Records records;
+    final Map<String, List<String>> derivedKeywords;
+    private volatile PublicIndex index;
+
+    Corpus(PublicCorpus.Records records) {
+      this.records = records;
+      this.derivedKeywords = LabelKeywords.derive(records, DERIVED_KEYWORDS);
+    }
+
+    PublicIndex index() {
+      PublicIndex i = index;
+      if (i == null) {
+        synchronized (this) {
+          i = index;
+          if (i == null) {
+            i = PublicIndex.build(records);
+            index = i;
+          }
+        }
+      }
+      return i;
+    }
+  }
 
   /**
    * Sampling settings.
@@ -105,11 +169,13 @@ public final class LocalGenerator implements Generator {
     }
   }
 
-  private LocalGenerator(
-      KneserNeyModel model, Options options, Map<String, List<String>> labelKeywords) {
+  private LocalGenerator(KneserNeyModel model, Options options, Map<String, List<String>> labelKeywords,
+      Corpus corpus, PublicMode publicMode) {
     this.model = model;
     this.options = options;
     this.labelKeywords = labelKeywords;
+    this.corpus = corpus;
+    this.publicMode = publicMode;
   }
 
   // ---------------------------------------------------------------- factories
@@ -157,29 +223,64 @@ public final class LocalGenerator implements Generator {
   }
 
   public static LocalGenerator fromJsonl(Path path) {
-    return fromTexts(PublicCorpus.readJsonl(path));
+    return fromJsonl(path.toString(), PublicCorpus.readJsonl(path));
   }
 
   public static LocalGenerator fromJsonl(InputStream in, String sourceName) {
-    return fromTexts(PublicCorpus.readJsonl(in, sourceName));
+    return fromJsonl(sourceName, PublicCorpus.readJsonl(in, sourceName));
   }
 
-  /** Builds from public texts already in memory. */
+  private static LocalGenerator fromJsonl(String sourceName, List<String> texts) {
+    return fromRecords(new PublicCorpus.Records(texts, null, sourceName + " (" + texts.size() + " records, unlabelled)"));
+  }
+
+  /** Builds from public texts already in memory (unlabelled). */
   public static LocalGenerator fromTexts(List<String> publicTexts) {
-    return new LocalGenerator(KneserNeyModel.build(publicTexts), Options.defaults(), Map.of());
+    return fromRecords(new PublicCorpus.Records(publicTexts, null, publicTexts.size() + " public texts"));
+  }
+
+  /**
+   * Builds from a public corpus (a user's {@code generator.public_corpus}, {@link
+   * PublicCorpus#read}): the n-gram model and topics from its texts and, for a labelled corpus, each
+   * label's derived keywords ({@link LabelKeywords}).
+   */
+  public static LocalGenerator fromRecords(PublicCorpus.Records records) {
+    return new LocalGenerator(KneserNeyModel.build(records.texts()), Options.defaults(), Map.of(),
+        new Corpus(records), null);
   }
 
   /** The same model with other sampling settings (no rebuild). */
   public LocalGenerator withOptions(Options newOptions) {
-    return new LocalGenerator(model, Objects.requireNonNull(newOptions), labelKeywords);
+    return new LocalGenerator(model, Objects.requireNonNull(newOptions), labelKeywords, corpus, publicMode);
   }
 
   /**
    * The same model, conditioning {@link #random} for a label on the given keywords (plus the
-   * label's own words) instead of the label's words alone. No rebuild.
+   * label's own words) instead of the label's words alone; configured keywords replace the derived
+   * ones. No rebuild.
    */
   public LocalGenerator withLabelKeywords(Map<String, List<String>> keywords) {
-    return new LocalGenerator(model, options, Map.copyOf(keywords));
+    return new LocalGenerator(model, options, Map.copyOf(keywords), corpus, publicMode);
+  }
+
+  /** The same model in public mode ({@code generator.mode: public}); null: back to ngram mode. */
+  public LocalGenerator withPublicMode(PublicMode mode) {
+    return new LocalGenerator(model, options, labelKeywords, corpus, mode);
+  }
+
+  /**
+   * The keywords {@link #random} and label-conditioned variation use for {@code label} besides the
+   * label's own words: the configured ones if any keywords are configured, else the ones derived
+   * from a labelled public corpus, else none. Public data and configuration only.
+   */
+  public List<String> keywordsOf(String label) {
+    Map<String, List<String>> source = labelKeywords.isEmpty() ? corpus.derivedKeywords : labelKeywords;
+    return source.getOrDefault(label, List.of());
+  }
+
+  /** The keywords derived from the labelled public corpus, per label (empty when unlabelled). */
+  public Map<String, List<String>> derivedKeywords() {
+    return corpus.derivedKeywords;
   }
 
   public Options options() {
@@ -190,10 +291,12 @@ public final class LocalGenerator implements Generator {
   public String describe() {
     return String.format(
         "local demo generator: word trigram, interpolated modified Kneser-Ney + unigram cache"
-            + " (cache weight %.2f); %d public records, %d tokens, %d word types, %d trigram types;"
-            + " not a neural language model",
-        options.cacheWeight, model.records(), model.tokens(), model.vocabularySize() - 3,
-        model.trigramTypes());
+            + " (cache weight %.2f); public corpus %s; %d public records, %d tokens, %d word types,"
+            + " %d trigram types; %s; not a neural language model",
+        options.cacheWeight, corpus.records.description(), model.records(), model.tokens(),
+        model.vocabularySize() - 3, model.trigramTypes(),
+        publicMode == null ? "ngram mode"
+            : String.format("public mode (share %.2f, %d neighbours)", publicMode.share(), publicMode.neighbours()));
   }
 
   KneserNeyModel model() {
@@ -213,24 +316,94 @@ public final class LocalGenerator implements Generator {
    */
   @Override
   public List<String> random(String label, int n, long seed) {
+    return texts(randomWithProvenance(label, n, seed));
+  }
+
+  /**
+   * {@link #random} with provenance: in public mode text i is the public record at a uniform
+   * position (seeded like a generated text) of the label's pool, {@code PUBLIC}; else generated.
+   */
+  @Override
+  public List<Text> randomWithProvenance(String label, int n, long seed) {
     if (n < 0) {
       throw new IllegalArgumentException("n must be >= 0: " + n);
     }
     String lab = label == null ? "" : label;
-    KneserNeyModel.Cache cache = labelCache(lab);
     long base = SplitMix64.derive(seed, SplitMix64.hash(lab));
-    List<String> out = new ArrayList<>(n);
+    List<Text> out = new ArrayList<>(n);
+    if (publicMode != null) {
+      int[] pool = pool(lab);
+      PublicIndex index = corpus.index();
+      for (int i = 0; i < n; i++) {
+        int r = pool[new SplitMix64(itemSeed(base, i)).nextInt(pool.length)];
+        out.add(new Text(index.text(r), Provenance.PUBLIC));
+      }
+      return out;
+    }
+    KneserNeyModel.Cache cache = labelCache(lab);
     for (int i = 0; i < n; i++) {
-      out.add(generate(cache.copy(), new SplitMix64(itemSeed(base, i))));
+      out.add(new Text(generate(cache.copy(), new SplitMix64(itemSeed(base, i))), Provenance.GENERATED));
     }
     return out;
   }
 
-  private KneserNeyModel.Cache labelCache(String label) {
+  /**
+   * The public records public-mode random samples of {@code label} come from: the label's records
+   * in a labelled corpus; otherwise the records whose TF-IDF cosine to the label's words and
+   * keywords is positive and not below their cosine to any other label with keywords; all records
+   * if that leaves none.
+   */
+  int[] pool(String label) {
+    return pools.computeIfAbsent(label, l -> {
+      PublicIndex index = corpus.index();
+      int[] own = index.recordsOf(l);
+      if (own != null) {
+        return own;
+      }
+      double[] mine = index.cosines(keywordTokens(l));
+      List<double[]> others = new ArrayList<>();
+      Map<String, List<String>> known = labelKeywords.isEmpty() ? corpus.derivedKeywords : labelKeywords;
+      for (String other : known.keySet()) {
+        if (!other.equals(l)) {
+          others.add(index.cosines(keywordTokens(other)));
+        }
+      }
+      List<Integer> pool = new ArrayList<>();
+      for (int r = 0; r < mine.length; r++) {
+        boolean best = mine[r] > 0;
+        for (int o = 0; best && o < others.size(); o++) {
+          best = mine[r] >= others.get(o)[r];
+        }
+        if (best) {
+          pool.add(r);
+        }
+      }
+      if (pool.isEmpty()) {
+        int[] all = new int[index.size()];
+        Arrays.setAll(all, i -> i);
+        return all;
+      }
+      return pool.stream().mapToInt(Integer::intValue).toArray();
+    });
+  }
+
+  /** The label's own words and its keywords, tokenised. */
+  private List<String> keywordTokens(String label) {
     List<String> toks = new ArrayList<>(WordTokenizer.tokenize(label));
-    for (String kw : labelKeywords.getOrDefault(label, List.of())) {
+    for (String kw : keywordsOf(label)) {
       toks.addAll(WordTokenizer.tokenize(kw));
     }
+    return toks;
+  }
+
+  private static List<String> texts(List<Text> texts) {
+    List<String> out = new ArrayList<>(texts.size());
+    texts.forEach(t -> out.add(t.text()));
+    return out;
+  }
+
+  private KneserNeyModel.Cache labelCache(String label) {
+    List<String> toks = keywordTokens(label);
     int[] ids = new int[toks.size()];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = model.id(toks.get(i));
@@ -349,12 +522,7 @@ public final class LocalGenerator implements Generator {
    */
   @Override
   public List<String> variation(List<String> texts, double degree, long seed) {
-    checkDegree(degree);
-    List<String> out = new ArrayList<>(texts.size());
-    for (int i = 0; i < texts.size(); i++) {
-      out.add(variation(texts.get(i), degree, itemSeed(seed, i)));
-    }
-    return out;
+    return texts(variationWithProvenance(null, texts, degree, seed));
   }
 
   /**
@@ -368,13 +536,40 @@ public final class LocalGenerator implements Generator {
    */
   @Override
   public List<String> variation(String label, List<String> texts, double degree, long seed) {
+    return texts(variationWithProvenance(label, texts, degree, seed));
+  }
+
+  /**
+   * {@link #variation(String, List, double, long)} with provenance. In public mode, item i first
+   * tosses a coin (its own stream of {@code itemSeed(seed, i)}): with probability {@code share}
+   * it is a public record among the ceil(degree × {@code neighbours}) nearest to the text (of the
+   * label's records in a labelled corpus; never the text itself), {@code PUBLIC}; otherwise, or if
+   * no public record shares a word with the text, it is the rewrite, {@code GENERATED}.
+   */
+  @Override
+  public List<Text> variationWithProvenance(String label, List<String> texts, double degree, long seed) {
     checkDegree(degree);
     LabelCondition condition = label == null ? null : condition(label);
-    List<String> out = new ArrayList<>(texts.size());
+    List<Text> out = new ArrayList<>(texts.size());
     for (int i = 0; i < texts.size(); i++) {
-      out.add(vary(texts.get(i), condition, degree, itemSeed(seed, i)));
+      long itemSeed = itemSeed(seed, i);
+      String text = texts.get(i);
+      String neighbour = publicMode == null || degree == 0 || text == null ? null : publicNeighbour(label, text, degree, itemSeed);
+      out.add(neighbour != null ? new Text(neighbour, Provenance.PUBLIC)
+          : new Text(vary(text, condition, degree, itemSeed), Provenance.GENERATED));
     }
     return out;
+  }
+
+  private String publicNeighbour(String label, String text, double degree, long itemSeed) {
+    SplitMix64 rng = new SplitMix64(SplitMix64.derive(itemSeed, PUBLIC_STREAM));
+    if (!(rng.nextDouble() < publicMode.share())) {
+      return null;
+    }
+    PublicIndex index = corpus.index();
+    int m = Math.max(1, (int) Math.ceil(degree * publicMode.neighbours()));
+    int[] near = index.nearest(text, m, label == null ? null : index.recordsOf(label));
+    return near.length == 0 ? null : index.text(near[rng.nextInt(near.length)]);
   }
 
   /**
