@@ -34,7 +34,7 @@ import org.dpsynth.run.RunManifest;
 import org.dpsynth.run.Seeds;
 
 /**
- * The Private Evolution driver with user-level DP (DESIGN.md, "Private Evolution with user-level
+ * The Private Evolution driver with user-level DP (docs/design.md, "Private Evolution with user-level
  * DP"; Lin et al. 2024, Xie et al. 2024). Per iteration: embed the population, let every user's
  * records vote (clipped per user on executors, summed with a tree aggregate), release the sum once
  * with discrete Gaussian noise on the driver, threshold, select, and vary.

@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.SplittableRandom;
 
 /**
- * PE's selection step (DESIGN.md step 6), post-processing of the released histogram only: the
+ * PE's selection step (docs/design.md step 6), post-processing of the released histogram only: the
  * threshold H' = max(H − threshold, 0), then {@code sample} (draws proportional to H', with
  * replacement) or {@code rank} (the highest H'). An all-zero H' selects uniformly instead of
  * producing NaN, and says so through {@link Choice#uniformFallback()}.

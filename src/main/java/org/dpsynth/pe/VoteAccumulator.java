@@ -6,7 +6,7 @@ import java.util.List;
 import org.dpsynth.privacy.GridGaussianMechanism;
 
 /**
- * Sums per-user clipped vote vectors of one partition (DESIGN.md, PE steps 2–4), in grid units.
+ * Sums per-user clipped vote vectors of one partition (docs/design.md, PE steps 2–4), in grid units.
  *
  * <p>Each record votes for its k nearest synthetic samples of its own label with weight 1/√k (a
  * record's vote vector has L2 norm 1). A user's vector is the sum over all of the user's records,

@@ -12,7 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The layout of a run directory (DESIGN.md, "CLI contract") on any Hadoop file system:
+ * The layout of a run directory (docs/design.md, "CLI contract") on any Hadoop file system:
  * {@code public/} holds only what may be shared, {@code private/} what never leaves the operator,
  * including every temporary file.
  *

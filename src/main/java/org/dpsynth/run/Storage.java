@@ -23,7 +23,7 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Files of runs and ledgers on any Hadoop file system (DESIGN.md: every path is a Hadoop
+ * Files of runs and ledgers on any Hadoop file system (docs/design.md: every path is a Hadoop
  * FileSystem URI, a bare path means the default file system), with one commit rule per kind of
  * store:
  *
