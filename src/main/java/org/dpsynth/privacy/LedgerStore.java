@@ -34,6 +34,22 @@ public interface LedgerStore {
     return entries().stream().anyMatch(e -> e.releaseId().equals(releaseId));
   }
 
+  /**
+   * What {@code decide} returns for the entries {@code recorded}, checked: no release is charged
+   * twice (against the ledger or within the batch). Stores call it inside their atomic step.
+   */
+  static List<LedgerEntry> decided(List<LedgerEntry> recorded, UnaryOperator<List<LedgerEntry>> decide, String location) {
+    List<LedgerEntry> decided = List.copyOf(decide.apply(List.copyOf(recorded)));
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    recorded.forEach(e -> ids.add(e.releaseId()));
+    for (LedgerEntry e : decided) {
+      if (!ids.add(e.releaseId())) {
+        throw new IllegalStateException("release '" + e.releaseId() + "' is already in the privacy ledger " + location);
+      }
+    }
+    return decided;
+  }
+
   /** Appends one entry durably; refuses a releaseId already recorded. */
   default void append(LedgerEntry entry) {
     appendAtomically(recorded -> List.of(entry));

@@ -102,14 +102,7 @@ public final class PrivacyLedger implements LedgerStore {
                   StandardOpenOption.WRITE);
           FileLock lock = ch.lock()) {
         readNew(ch); // lines other writers added since we last looked
-        decided = List.copyOf(decide.apply(List.copyOf(entries)));
-        Set<String> batch = new HashSet<>();
-        for (LedgerEntry entry : decided) {
-          if (ids.contains(entry.releaseId()) || !batch.add(entry.releaseId())) {
-            throw new IllegalStateException(
-                "release '" + entry.releaseId() + "' is already in the privacy ledger " + file);
-          }
-        }
+        decided = LedgerStore.decided(entries, decide, location());
         if (decided.isEmpty()) {
           return decided;
         }

@@ -81,14 +81,7 @@ final class HadoopLedger implements LedgerStore {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       List<String> names = batchNames();
       List<LedgerEntry> recorded = entries();
-      List<LedgerEntry> decided = List.copyOf(decide.apply(List.copyOf(recorded)));
-      Set<String> ids = new HashSet<>();
-      recorded.forEach(e -> ids.add(e.releaseId()));
-      for (LedgerEntry e : decided) {
-        if (!ids.add(e.releaseId())) {
-          throw new IllegalStateException("release '" + e.releaseId() + "' is already in the privacy ledger " + location());
-        }
-      }
+      List<LedgerEntry> decided = LedgerStore.decided(recorded, decide, location());
       if (decided.isEmpty()) {
         return decided;
       }

@@ -8,10 +8,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.dpsynth.config.ConfigException;
 import org.dpsynth.privacy.LedgerEntry;
@@ -83,14 +81,7 @@ final class JdbcLedger implements LedgerStore {
         c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
         try {
           List<LedgerEntry> recorded = read(c);
-          List<LedgerEntry> decided = List.copyOf(decide.apply(List.copyOf(recorded)));
-          Set<String> ids = new HashSet<>();
-          recorded.forEach(e -> ids.add(e.releaseId()));
-          for (LedgerEntry e : decided) {
-            if (!ids.add(e.releaseId())) {
-              throw new IllegalStateException("release '" + e.releaseId() + "' is already in the privacy ledger " + location());
-            }
-          }
+          List<LedgerEntry> decided = LedgerStore.decided(recorded, decide, location());
           long seq = maxSeq(c);
           try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + TABLE
               + " (seq, release_id, mechanism, noise_stddev, sensitivity, steps, sampling_rate, run_id, dataset, charged_at)"
