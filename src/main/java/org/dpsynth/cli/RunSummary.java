@@ -28,10 +28,16 @@ record RunSummary(String command, String runId, String status, Double epsilon, D
     JsonNode m = run.readJson(run.manifest());
     JsonNode privacy = m.path("privacy");
     Map<String, String> out = new LinkedHashMap<>();
-    new java.util.TreeMap<>(outputs).forEach((name, path) -> out.put(name, path.toString()));
+    new java.util.TreeMap<>(outputs).forEach((name, path) -> out.put(name, uri(path)));
     return new RunSummary(command, m.path("run_id").asText(null), m.path("status").asText("running"),
         privacy.hasNonNull("epsilon") ? privacy.get("epsilon").asDouble() : null,
         privacy.hasNonNull("delta") ? privacy.get("delta").asDouble() : null, out);
+  }
+
+  /** A fully qualified URI; local paths as {@code file:///abs/path} (Hadoop prints {@code file:/abs/path}). */
+  static String uri(org.apache.hadoop.fs.Path p) {
+    java.net.URI u = p.toUri();
+    return "file".equals(u.getScheme()) && u.getAuthority() == null ? "file://" + u.getPath() : p.toString();
   }
 
   /** The summary of a run that stopped with {@code error}: no run id or epsilon is claimed. */

@@ -152,7 +152,7 @@ class ClusterSubmissionIT {
     assertNotNull(summary.get("run_id").textValue());
     assertTrue(summary.get("epsilon").asDouble() > 0, summary.toString());
     assertEquals(1e-6, summary.get("delta").asDouble());
-    assertEquals(out.resolve("public/synthetic").toUri().toString(), summary.get("outputs").get("synthetic").asText());
+    assertEquals("file://" + out.resolve("public/synthetic").toAbsolutePath(), summary.get("outputs").get("synthetic").asText());
     assertTrue(Files.exists(out.resolve("public/synthetic/_SUCCESS")));
 
     // Progress on the console: partitions of the private corpus, model calls on synthetic samples.
