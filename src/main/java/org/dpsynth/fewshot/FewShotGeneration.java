@@ -32,7 +32,6 @@ import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.foundation.Generator;
 import org.dpsynth.foundation.Models;
-import org.dpsynth.foundation.local.LocalGenerator;
 import org.dpsynth.privacy.GridGaussianMechanism;
 import org.dpsynth.privacy.NoiseSource;
 import org.dpsynth.privacy.PldAccountant;
@@ -223,7 +222,7 @@ public final class FewShotGeneration {
       double[] noisy = TokenDistributions.mechanism(a.candidates().size()).release(sum, noiseStddev, noise);
       String token = a.candidates().get(TokenDistributions.argmax(noisy));
       List<String> toks = new ArrayList<>(a.tokens());
-      boolean done = token.equals(LocalGenerator.EOS_TOKEN) || token.equals("\n");
+      boolean done = token.equals(generator.endOfText()) || token.equals("\n");
       if (!done) {
         toks.add(token);
       }

@@ -1,11 +1,8 @@
 package org.dpsynth.fewshot;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.dpsynth.foundation.Generator;
-import org.dpsynth.foundation.local.LocalGenerator;
 
 /**
  * In-context classification (the downstream task of Tang et al. 2024): the predicted label of a
@@ -26,19 +23,7 @@ public final class InContextClassifier {
   /** The predicted label of {@code text} given demonstrations ({label, text} pairs). */
   public String classify(List<String[]> demos, String text) {
     String prompt = FewShotPrompts.classification(instruction, demos, text);
-    double[] scores;
-    if (generator instanceof LocalGenerator local) {
-      scores = local.logProbs(prompt, labels);
-    } else {
-      Map<String, Double> top = new HashMap<>();
-      for (Generator.TokenLogProb t : generator.topTokens(prompt, 100)) {
-        top.putIfAbsent(t.token().trim().toLowerCase(java.util.Locale.ROOT), t.logProb());
-      }
-      scores = new double[labels.size()];
-      for (int i = 0; i < scores.length; i++) {
-        scores[i] = top.getOrDefault(labels.get(i).toLowerCase(java.util.Locale.ROOT), Double.NEGATIVE_INFINITY);
-      }
-    }
+    double[] scores = generator.logProbs(prompt, labels);
     return labels.get(TokenDistributions.argmax(scores));
   }
 
@@ -68,7 +53,7 @@ public final class InContextClassifier {
         String prompt = FewShotPrompts.generation(instruction, List.of(), label, toks);
         List<String> cand = TokenDistributions.candidates(generator, prompt, candidates);
         String t = cand.get(TokenDistributions.argmax(TokenDistributions.restricted(generator, prompt, cand)));
-        if (t.equals(LocalGenerator.EOS_TOKEN) || t.equals("\n")) {
+        if (t.equals(generator.endOfText()) || t.equals("\n")) {
           break;
         }
         toks.add(t);

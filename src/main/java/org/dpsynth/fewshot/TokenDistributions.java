@@ -1,11 +1,8 @@
 package org.dpsynth.fewshot;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.dpsynth.foundation.Generator;
-import org.dpsynth.foundation.local.LocalGenerator;
 import org.dpsynth.privacy.GridGaussianMechanism;
 
 /**
@@ -48,19 +45,7 @@ public final class TokenDistributions {
    * renormalised (uniform if the generator gives them no mass).
    */
   public static double[] restricted(Generator generator, String prompt, List<String> candidates) {
-    double[] logp;
-    if (generator instanceof LocalGenerator local) {
-      logp = local.logProbs(prompt, candidates);
-    } else {
-      Map<String, Double> top = new HashMap<>();
-      for (Generator.TokenLogProb t : generator.topTokens(prompt, Math.max(20, 5 * candidates.size()))) {
-        top.putIfAbsent(t.token(), t.logProb());
-      }
-      logp = new double[candidates.size()];
-      for (int i = 0; i < logp.length; i++) {
-        logp[i] = top.getOrDefault(candidates.get(i), Double.NEGATIVE_INFINITY);
-      }
-    }
+    double[] logp = generator.logProbs(prompt, candidates);
     double max = Double.NEGATIVE_INFINITY;
     for (double l : logp) {
       max = Math.max(max, l);

@@ -1,8 +1,10 @@
 package org.dpsynth.foundation;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The foundation-model API that Private Evolution and DP few-shot generation need: unconditional
@@ -52,6 +54,45 @@ public interface Generator extends AutoCloseable {
 
   /** The {@code k} most likely next tokens after {@code prompt}, with natural-log probabilities. */
   List<TokenLogProb> topTokens(String prompt, int k);
+
+  /**
+   * Natural-log probabilities of the given next tokens after {@code prompt} ({@code -Infinity} for
+   * a token the model gives no mass). DP few-shot generation restricts next-token distributions to
+   * a public candidate set with it, and the in-context classifier scores labels with it.
+   *
+   * <p>The default asks {@link #topTokens} for the {@code max(20, 5 n)} most likely tokens and
+   * looks each candidate up, first verbatim, then trimmed and lower-cased (API tokenisers often
+   * carry a leading space); a model that can score any token exactly should override it.
+   */
+  default double[] logProbs(String prompt, List<String> tokens) {
+    Map<String, Double> verbatim = new HashMap<>();
+    Map<String, Double> normalised = new HashMap<>();
+    for (TokenLogProb t : topTokens(prompt, Math.max(20, 5 * tokens.size()))) {
+      verbatim.putIfAbsent(t.token(), t.logProb());
+      normalised.putIfAbsent(normalise(t.token()), t.logProb());
+    }
+    double[] out = new double[tokens.size()];
+    for (int i = 0; i < out.length; i++) {
+      Double lp = verbatim.get(tokens.get(i));
+      if (lp == null) {
+        lp = normalised.get(normalise(tokens.get(i)));
+      }
+      out[i] = lp == null ? Double.NEGATIVE_INFINITY : lp;
+    }
+    return out;
+  }
+
+  /**
+   * The token that ends a text in {@link #topTokens} and {@link #logProbs}. The default is the
+   * newline, which is how a completion API ends a one-line answer.
+   */
+  default String endOfText() {
+    return "\n";
+  }
+
+  private static String normalise(String token) {
+    return token.trim().toLowerCase(Locale.ROOT);
+  }
 
   @Override
   default void close() {}

@@ -751,9 +751,10 @@ public final class LocalGenerator implements Generator {
 
   /**
    * Natural-log probabilities of the given next tokens after {@code prompt} under the same full
-   * distribution as {@link #topTokens} (a word the model does not know gets its unknown-word
-   * probability). Used to score labels and to restrict a distribution to a candidate set exactly.
+   * distribution as {@link #topTokens}, exactly, for any token ({@code -Infinity} for a word the
+   * model does not know). Used to score labels and to restrict a distribution to a candidate set exactly.
    */
+  @Override
   public double[] logProbs(String prompt, List<String> tokens) {
     double[] full = fullDistribution(prompt);
     double[] out = new double[tokens.size()];
@@ -763,6 +764,12 @@ public final class LocalGenerator implements Generator {
       out[i] = Math.log(full[model.id(tok)]);
     }
     return out;
+  }
+
+  /** {@value #EOS_TOKEN}. */
+  @Override
+  public String endOfText() {
+    return EOS_TOKEN;
   }
 
   /** The full next-token distribution after {@code prompt}, indexed by model id (tests only). */

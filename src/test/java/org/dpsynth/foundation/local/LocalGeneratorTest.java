@@ -320,6 +320,22 @@ class LocalGeneratorTest {
   }
 
   @Test
+  void logProbsThroughTheContractAreExactForEveryTokenAndAgreeWithTopTokens() {
+    org.dpsynth.foundation.Generator contract = gen;
+    String prompt = "My cat likes fish. I saw the";
+    List<TokenLogProb> top = gen.topTokens(prompt, 30);
+    List<String> tokens = new ArrayList<>();
+    top.forEach(t -> tokens.add(t.token()));
+    tokens.add("zzyzx"); // unknown to the model: no mass
+    double[] lp = contract.logProbs(prompt, tokens);
+    for (int i = 0; i < top.size(); i++) {
+      assertEquals(top.get(i).logProb(), lp[i], 1e-12, top.get(i).token());
+    }
+    assertEquals(Double.NEGATIVE_INFINITY, lp[top.size()]);
+    assertEquals(LocalGenerator.EOS_TOKEN, contract.endOfText());
+  }
+
+  @Test
   void concurrentCallsMatchSequentialOnes() throws Exception {
     List<String> batch = inputs.subList(0, Math.min(100, inputs.size()));
     List<String> expectedVar = gen.variation(batch, 0.5, 99);
