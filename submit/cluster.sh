@@ -18,11 +18,12 @@
 # Environment: SPARK_SUBMIT (default: spark-submit on PATH, else Spark's SparkSubmit class from the
 # project's own class path), DPSYNTH_DRY_RUN=1 prints the command instead of running it.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=submit/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root=$dpsynth_root
 
 MAIN_CLASS=org.dpsynth.cli.Main
-version=$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$root/pom.xml")
-jar="$root/target/dpsynth-$version.jar"
+jar=""
 master=""
 deploy_mode=client
 confs=()
@@ -67,7 +68,7 @@ while [ $# -gt 0 ]; do
 done
 
 # Java 17 options, kept in one place: conf/java-options.
-java_opts=$(grep -v '^[[:space:]]*#' "$root/conf/java-options" | tr '\n' ' ' | sed 's/ *$//')
+java_opts=$(dpsynth_java_options)
 # log4j2 config: in client mode the driver is this machine (an absolute path); in cluster mode the
 # driver, like YARN and Kubernetes executors, finds the shipped copy in its working directory.
 if [ "$deploy_mode" = cluster ]; then
@@ -84,20 +85,21 @@ elif command -v spark-submit >/dev/null 2>&1 || [ -n "${DPSYNTH_DRY_RUN:-}" ]; t
 else
   # No Spark distribution here: use spark-submit's own class from the project's class path. This
   # JVM is the driver in client mode, so it gets the driver's Java options itself.
-  [ -f "$root/target/classpath.txt" ] || (cd "$root" && mvn -q -B -DskipTests package >&2)
+  [ -n "$jar" ] || jar=$(dpsynth_jar submit/cluster.sh)
   # shellcheck disable=SC2206
-  cmd=(java $java_opts "-Dlog4j2.configurationFile=$driver_log4j" -cp "$(cat "$root/target/classpath.txt")" org.apache.spark.deploy.SparkSubmit)
+  cmd=(java $java_opts "-Dlog4j2.configurationFile=$driver_log4j" -cp "$(dpsynth_classpath)" org.apache.spark.deploy.SparkSubmit)
 fi
-if [ ! -f "$jar" ] && [ -z "${DPSYNTH_DRY_RUN:-}" ]; then
-  (cd "$root" && mvn -q -B -DskipTests package >&2)
+if [ -z "$jar" ]; then
+  if [ -n "${DPSYNTH_DRY_RUN:-}" ]; then
+    jar="$root/target/dpsynth-$dpsynth_version.jar"
+  else
+    jar=$(dpsynth_jar submit/cluster.sh)
+  fi
 fi
 
 # Our Spark settings as --conf pairs (a --properties-file would hide the cluster's spark-defaults.conf).
 ours=()
-while read -r key value; do
-  case "$key" in ''|'#'*) continue ;; esac
-  ours+=(--conf "$key=$value")
-done < "$root/conf/spark-defaults.conf"
+dpsynth_spark_settings ours submit
 
 cmd+=(
   --master "$master"

@@ -7,36 +7,21 @@
 #   submit/local.sh account gaussian --sigma 2.83 --steps 5 --delta 1e-5
 #
 # Environment: SPARK_MASTER (default local[*]), DPSYNTH_DRIVER_MEMORY (default 4g),
-# DPSYNTH_JAVA_OPTS (extra JVM options).
+# DPSYNTH_JAVA_OPTS (extra JVM options), DPSYNTH_SPARK_UI (true to start the Spark UI).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-jar=$(ls "$root"/target/dpsynth-*.jar 2>/dev/null | grep -v original | head -n 1 || true)
-
-stale() {
-  [ -z "$jar" ] || [ ! -f "$root/target/classpath.txt" ] && return 0
-  [ -n "$(find "$root/src/main" "$root/pom.xml" "$root/data-samples/public-corpus.jsonl" -newer "$jar" -print -quit 2>/dev/null)" ]
-}
-if stale; then
-  echo "submit/local.sh: building dpsynth (mvn package)..." >&2
-  (cd "$root" && mvn -q -B -DskipTests package) >&2
-  jar=$(ls "$root"/target/dpsynth-*.jar | grep -v original | head -n 1)
-fi
-
-# Java 17 options, kept in one place: conf/java-options (one per line, '#' comment lines).
-java_opts=$(grep -v '^[[:space:]]*#' "$root/conf/java-options" | tr '\n' ' ')
+# shellcheck source=submit/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+jar=$(dpsynth_jar submit/local.sh)
 spark_props=()
-while read -r key value; do
-  case "$key" in ''|'#'*) continue ;; esac
-  spark_props+=("-D$key=$value")
-done < "$root/conf/spark-defaults.conf"
+dpsynth_spark_settings spark_props jvm
 
-# shellcheck disable=SC2086
-exec java $java_opts ${DPSYNTH_JAVA_OPTS:-} \
+# shellcheck disable=SC2046,SC2086
+exec java $(dpsynth_java_options) ${DPSYNTH_JAVA_OPTS:-} \
   -Xmx"${DPSYNTH_DRIVER_MEMORY:-4g}" \
   -Dspark.master="${SPARK_MASTER:-local[*]}" \
   -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 \
   -Dspark.ui.enabled="${DPSYNTH_SPARK_UI:-false}" \
-  -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+  -Dlog4j2.configurationFile="$dpsynth_root/conf/log4j2.properties" \
   "${spark_props[@]}" \
-  -cp "$jar:$(cat "$root/target/classpath.txt")" \
+  -cp "$jar:$(dpsynth_classpath)" \
   org.dpsynth.cli.Main "$@"

@@ -33,7 +33,7 @@ class OpenAiSettingsTest {
     OpenAiSettings s =
         valid()
             .cacheDir(java.nio.file.Path.of("/tmp/run/private/cache"))
-            .promptTemplatesDir(java.nio.file.Path.of("conf/prompts"))
+            .promptTemplatesDir(java.nio.file.Path.of("src/main/resources/dpsynth/prompts"))
             .apiKeyEnv("K")
             .build();
     var bytes = new java.io.ByteArrayOutputStream();

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,19 +14,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PromptTemplatesTest {
 
-  /** conf/prompts is the documented, editable copy of the built-in templates: they must agree. */
+  /**
+   * The built-in templates' source directory is what docs/prompts.md tells users to copy: as a
+   * prompt_templates_dir it loads and renders exactly like the classpath copy.
+   */
   @Test
-  void confPromptsMatchTheBuiltInCopies() throws Exception {
-    Path conf = Path.of("conf", "prompts"); // surefire runs in the project directory
+  void theSourceDirectoryUsersCopyLoadsAsTheBuiltIns() throws Exception {
+    Path source = Path.of("src", "main", "resources", "dpsynth", "prompts"); // surefire runs in the project directory
     for (String name : PromptTemplates.FILES) {
-      String builtIn;
-      try (InputStream in =
-          getClass().getClassLoader().getResourceAsStream(PromptTemplates.CLASSPATH_DIR + name)) {
-        builtIn = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      assertEquals(builtIn, Files.readString(conf.resolve(name)), "conf/prompts/" + name);
+      assertTrue(Files.isRegularFile(source.resolve(name)), name);
     }
-    PromptTemplates.load(conf); // and they load
+    PromptTemplates fromDir = PromptTemplates.load(source);
+    PromptTemplates builtIn = PromptTemplates.builtIn();
+    assertEquals(builtIn.random("hotel review", "breakfast", 42), fromDir.random("hotel review", "breakfast", 42));
+    assertEquals(builtIn.rephrase("some text", "in a formal way"), fromDir.rephrase("some text", "in a formal way"));
   }
 
   @Test
