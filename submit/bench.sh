@@ -17,7 +17,7 @@ what=${1:-}
 case "$what" in
   vote) main=org.dpsynth.bench.VoteKernelBenchmark ;;
   embed) main=org.dpsynth.bench.EmbeddingBenchmark ;;
-  scale) main=org.dpsynth.pe.VoteScalingBenchmark ;;
+  scale) main=org.dpsynth.bench.VoteScalingBenchmark ;;
   pld) main=org.dpsynth.bench.PldBenchmark ;;
   *) echo "usage: submit/bench.sh vote|embed|scale|pld [args]" >&2; exit 2 ;;
 esac

@@ -16,7 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.dpsynth.foundation.MiniLmEmbedder;
+import org.dpsynth.foundation.minilm.MiniLmEmbedder;
 
 /**
  * Texts per second of the embedded embedder ({@link MiniLmEmbedder}) on the sample corpus's texts

@@ -9,7 +9,7 @@ import org.dpsynth.config.DpftConfig;
 import org.dpsynth.dpft.ModelFile;
 import org.dpsynth.dpft.Pretraining;
 import org.dpsynth.run.Storage;
-import org.dpsynth.foundation.local.PublicCorpus;
+import org.dpsynth.text.PublicCorpus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -12,7 +12,7 @@ import org.apache.hadoop.fs.Path;
 import org.dpsynth.config.ConfigException;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.DpftConfig;
-import org.dpsynth.foundation.local.PublicCorpus;
+import org.dpsynth.text.PublicCorpus;
 import org.dpsynth.run.Storage;
 
 /**

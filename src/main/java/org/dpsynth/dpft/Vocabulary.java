@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.dpsynth.foundation.local.WordTokenizer;
+import org.dpsynth.text.WordTokenizer;
 
 /**
  * Word-level vocabulary of the fine-tuned language model, built from the PUBLIC corpus only: the

@@ -1,13 +1,15 @@
 package org.dpsynth.foundation;
 
+import org.dpsynth.foundation.minilm.MiniLmEmbedder;
+
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.dpsynth.config.JobConfig;
-import org.dpsynth.foundation.local.LocalGenerator;
-import org.dpsynth.foundation.local.PublicCorpus;
+import org.dpsynth.foundation.ngram.LocalGenerator;
+import org.dpsynth.text.PublicCorpus;
 import org.dpsynth.foundation.openai.OpenAiEmbedder;
 import org.dpsynth.foundation.openai.OpenAiGenerator;
 import org.dpsynth.foundation.openai.OpenAiSettings;

@@ -18,11 +18,11 @@ import org.dpsynth.privacy.GridGaussianMechanism;
  * is clipped and rounded to the grid on the executor, and the sum over users is formed with a tree
  * aggregate. The driver receives only the sum (it never holds a record or a per-user vector).
  */
-final class VoteJob {
+public final class VoteJob {
   private VoteJob() {}
 
   /** The exact sum over users of clipped, rounded vote vectors, in grid units. */
-  static long[] histogram(Dataset<Row> perUser, SyntheticIndex index, int k, NearestNeighbourKernel.Distance distance,
+  public static long[] histogram(Dataset<Row> perUser, SyntheticIndex index, int k, NearestNeighbourKernel.Distance distance,
       GridGaussianMechanism grid) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(perUser.sparkSession().sparkContext());
     Broadcast<SyntheticIndex> b = jsc.broadcast(index);
@@ -43,7 +43,7 @@ final class VoteJob {
    * arrays ({@link ArrayData#toFloatArray()}) instead of being deserialised into external rows of
    * boxed {@code Float}s, which cost more than the nearest-neighbour kernel itself.
    */
-  static JavaRDD<InternalRow> internalRows(Dataset<Row> perUser) {
+  public static JavaRDD<InternalRow> internalRows(Dataset<Row> perUser) {
     // UserRecords reads by position; the binary form would read a double vector as garbage floats.
     org.apache.spark.sql.types.StructField[] f = perUser.schema().fields();
     boolean ok = f.length == 2
@@ -89,12 +89,12 @@ final class VoteJob {
   }
 
   /** One per-user row as the kernel wants it: labels and float vectors, records in seeded-hash order. */
-  record UserRecords(int[] labels, float[][] vectors) {
+  public record UserRecords(int[] labels, float[][] vectors) {
     /**
      * Reads (user, records: array of (score, label, vec)); copies everything out, so the row may be
      * a buffer Spark reuses for the next one.
      */
-    static UserRecords of(InternalRow u) {
+    public static UserRecords of(InternalRow u) {
       ArrayData records = u.getArray(1);
       int n = records.numElements();
       long[] scores = new long[n];

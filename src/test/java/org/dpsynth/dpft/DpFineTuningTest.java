@@ -15,7 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dpsynth.config.DpftConfig;
-import org.dpsynth.foundation.local.PublicCorpus;
+import org.dpsynth.text.PublicCorpus;
 import org.dpsynth.privacy.GridGaussianMechanism;
 import org.dpsynth.privacy.LedgerEntry;
 import org.dpsynth.privacy.PrivacyBudget;

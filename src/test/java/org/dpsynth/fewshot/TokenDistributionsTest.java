@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.dpsynth.foundation.local.LocalGenerator;
+import org.dpsynth.foundation.ngram.LocalGenerator;
 import org.dpsynth.privacy.GridGaussianMechanism;
 import org.junit.jupiter.api.Test;
 

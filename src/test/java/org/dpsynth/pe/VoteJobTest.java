@@ -1,5 +1,7 @@
 package org.dpsynth.pe;
 
+import org.dpsynth.bench.VoteScalingBenchmark;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

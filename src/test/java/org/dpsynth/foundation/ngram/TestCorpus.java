@@ -1,4 +1,6 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.foundation.ngram;
+
+import org.dpsynth.text.PublicCorpus;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.foundation.ngram;
 
 import java.util.Arrays;
 

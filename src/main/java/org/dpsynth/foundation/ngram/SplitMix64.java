@@ -1,4 +1,4 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.foundation.ngram;
 
 /**
  * SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator whose output is fixed by this

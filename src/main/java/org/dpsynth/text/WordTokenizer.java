@@ -1,4 +1,4 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.text;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ public final class WordTokenizer {
   }
 
   /** Tokens with their original letter case (for variations that keep untouched words). */
-  static List<String> tokenizeKeepingCase(String text) {
+  public static List<String> tokenizeKeepingCase(String text) {
     return tokenize(text, false);
   }
 
@@ -87,11 +87,11 @@ public final class WordTokenizer {
     }
   }
 
-  static boolean isWord(String token) {
+  public static boolean isWord(String token) {
     return !token.isEmpty() && Character.isLetterOrDigit(token.charAt(0));
   }
 
-  static boolean isSentenceEnd(String token) {
+  public static boolean isSentenceEnd(String token) {
     return token.equals(".") || token.equals("!") || token.equals("?");
   }
 
@@ -104,7 +104,7 @@ public final class WordTokenizer {
    * As {@link #detokenize(List)}, but re-cases only tokens with {@code recase[i]} set (all if
    * {@code recase} is null), so untouched words keep their original case.
    */
-  static String detokenize(List<String> tokens, boolean[] recase) {
+  public static String detokenize(List<String> tokens, boolean[] recase) {
     StringBuilder sb = new StringBuilder();
     boolean capitalise = true;
     boolean quoteOpen = false;

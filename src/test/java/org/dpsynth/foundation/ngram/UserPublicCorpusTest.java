@@ -1,4 +1,7 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.foundation.ngram;
+
+import org.dpsynth.text.PublicCorpus;
+import org.dpsynth.text.WordTokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

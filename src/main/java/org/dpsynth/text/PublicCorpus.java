@@ -1,4 +1,4 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.text;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -382,7 +382,7 @@ public final class PublicCorpus {
   }
 
   /** The label names of a labelled corpus, in first-seen order (for messages and keyword derivation). */
-  static List<String> labelSet(Records r) {
+  public static List<String> labelSet(Records r) {
     if (!r.labelled()) {
       return List.of();
     }

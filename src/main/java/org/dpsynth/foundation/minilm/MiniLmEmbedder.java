@@ -1,4 +1,6 @@
-package org.dpsynth.foundation;
+package org.dpsynth.foundation.minilm;
+
+import org.dpsynth.foundation.Embedder;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;

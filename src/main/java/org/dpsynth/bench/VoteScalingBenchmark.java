@@ -1,4 +1,9 @@
-package org.dpsynth.pe;
+package org.dpsynth.bench;
+
+import org.dpsynth.pe.NearestNeighbourKernel;
+import org.dpsynth.pe.SyntheticIndex;
+import org.dpsynth.pe.VoteAccumulator;
+import org.dpsynth.pe.VoteJob;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -20,7 +25,7 @@ import org.dpsynth.privacy.GridGaussianMechanism;
 /**
  * Scaling of one PE iteration's vote stage ({@link VoteJob#histogram}) in Spark: N private rows ×
  * M synthetic samples × dim, random unit vectors, 8 labels. The per-user rows have the shape
- * {@link PrivateEmbeddings} stores (user, records: array of (score, label, vec)) and are generated
+ * {@code PrivateEmbeddings} stores (user, records: array of (score, label, vec)) and are generated
  * on the executors from a seed (never collected). Each cell is timed twice over the same
  * generated rows: a pass that only generates and reads every vector ("gen"), and the vote
  * ("gen+vote"); the vote's own cost is the difference. After each vote the driver's used heap
@@ -41,7 +46,7 @@ public final class VoteScalingBenchmark {
       .add("score", DataTypes.LongType, false)
       .add("label", DataTypes.IntegerType, false)
       .add("vec", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-  static final StructType PER_USER = new StructType()
+  public static final StructType PER_USER = new StructType()
       .add("user", DataTypes.StringType, false)
       .add("records", DataTypes.createArrayType(RECORD, false), false);
 

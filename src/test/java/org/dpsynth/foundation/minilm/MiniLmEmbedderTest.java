@@ -1,4 +1,6 @@
-package org.dpsynth.foundation;
+package org.dpsynth.foundation.minilm;
+
+import org.dpsynth.foundation.Embedder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

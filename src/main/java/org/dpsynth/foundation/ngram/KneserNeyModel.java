@@ -1,4 +1,6 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.foundation.ngram;
+
+import org.dpsynth.text.WordTokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;

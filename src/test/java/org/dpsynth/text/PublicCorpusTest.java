@@ -1,4 +1,6 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.text;
+
+import org.dpsynth.foundation.ngram.LocalGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

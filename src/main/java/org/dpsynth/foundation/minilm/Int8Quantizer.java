@@ -1,4 +1,4 @@
-package org.dpsynth.foundation;
+package org.dpsynth.foundation.minilm;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

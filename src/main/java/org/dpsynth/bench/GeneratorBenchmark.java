@@ -1,4 +1,7 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.bench;
+
+import org.dpsynth.foundation.ngram.LocalGenerator;
+import org.dpsynth.text.WordTokenizer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

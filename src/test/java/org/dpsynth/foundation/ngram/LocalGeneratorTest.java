@@ -1,4 +1,6 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.foundation.ngram;
+
+import org.dpsynth.text.WordTokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package org.dpsynth.foundation.local;
+package org.dpsynth.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package org.dpsynth.foundation;
+package org.dpsynth.foundation.minilm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

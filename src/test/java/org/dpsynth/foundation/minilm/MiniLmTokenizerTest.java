@@ -1,4 +1,4 @@
-package org.dpsynth.foundation;
+package org.dpsynth.foundation.minilm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
