@@ -105,7 +105,7 @@ class AirflowDagTest {
       assertTrue(cfg.budget().totalEpsilon() >= cfg.privacy().epsilon(), "the cap admits at least one run: " + args);
       assertFalse(cfg.budget().ledger().contains("2026-03"), "the ledger is not per run: " + cfg.budget().ledger());
     }
-    // Defaults: one ledger directory on HDFS for the dataset, 12 = three runs at epsilon 4.
+    // Defaults: one ledger directory on HDFS for the dataset, and a cap of 12.
     assertEquals("hdfs:///dpsynth/privacy-ledgers/fortunes-private", set(appArgs(submits.get(0)), "budget.ledger"));
     assertEquals(set(appArgs(submits.get(0)), "budget.ledger"), set(appArgs(submits.get(2)), "budget.ledger"), "two days, one ledger");
     assertEquals(12.0, Double.parseDouble(set(appArgs(submits.get(0)), "budget.total_epsilon")));
