@@ -97,7 +97,7 @@ final class PrivateEmbeddings {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
       Embedder embedder = Models.embedder(cfg, cacheDir);
-      int batchSize = Math.max(1, cfg.batchSize() * 8);
+      int window = Embedder.PARTITION_WINDOW; // sorted by length inside embed(), order restored
       return new Iterator<>() {
         private final List<Row> pending = new ArrayList<>();
         private Iterator<Row> ready = java.util.Collections.emptyIterator();
@@ -111,7 +111,7 @@ final class PrivateEmbeddings {
             return false;
           }
           pending.clear();
-          while (rows.hasNext() && pending.size() < batchSize) {
+          while (rows.hasNext() && pending.size() < window) {
             pending.add(rows.next());
           }
           List<String> texts = new ArrayList<>(pending.size());
