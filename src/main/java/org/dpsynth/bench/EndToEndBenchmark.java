@@ -36,9 +36,10 @@ import org.dpsynth.pe.PrivateEvolution;
  * PrivateEvolution#STAGE_READ} … {@link PrivateEvolution#STAGE_WRITE}), the growth ratio of each
  * stage from the smallest to the largest N, and the driver JVM's heap.
  *
- * <p>The corpus: texts of the public demo corpus ({@code data-samples/public-corpus.jsonl}, the
- * same kind and length of text as the private sample), drawn with a seeded generator, each with a
- * few words dropped so that records differ; labels drawn uniformly from the job's label names;
+ * <p>The corpus: words of the public demo corpus ({@code data-samples/public-corpus.jsonl}), each
+ * record cut from random consecutive public texts (about one word in ten dropped, so records
+ * differ) to a word count drawn from the sample private corpus's word counts (mean 29; the public
+ * texts average 17), with a seeded generator; labels drawn uniformly from the job's label names;
  * users drawn uniformly from N/4 ids (4 records per user on average, so the per-user bound of 8
  * drops few). Written as Parquet to a temporary directory, read by the job like any input.
  *
@@ -49,7 +50,9 @@ import org.dpsynth.pe.PrivateEvolution;
  * <p>Heap: a thread samples the heap every 50 ms. In local mode the driver JVM also runs the
  * executor tasks, so "peak used" includes their garbage and depends on when the collector runs;
  * "peak live" is the largest heap occupancy right after a collection (from the collectors'
- * notifications), which is what the JVM retains.
+ * notifications), which is what the JVM retains; "cached blocks" is the size of Spark's in-memory
+ * block cache at the end of the run (the cached private embeddings: executor storage, which local
+ * mode keeps in the same heap), printed so that driver state can be told apart from it.
  *
  * <p>Usage: {@code EndToEndBenchmark [--sizes 10000,100000] [--iterations 2] [--population 200]
  * [--config conf/pe-fortunes.yaml] [--set key=value ...]}. Prints one table and, last, {@code
@@ -150,9 +153,9 @@ public final class EndToEndBenchmark {
       line.append(String.format(Locale.ROOT, "%10.2f %7.1f%%", b / a, 100 * b / hiTotal));
       System.out.println(line);
     }
-    for (String heap : List.of("heap_live_mb", "heap_used_mb")) {
+    for (String heap : List.of("heap_live_mb", "cached_mb", "heap_used_mb")) {
       StringBuilder line = new StringBuilder(String.format("%-22s", heap.equals("heap_live_mb")
-          ? "driver peak live MB" : "driver peak used MB"));
+          ? "driver peak live MB" : heap.equals("cached_mb") ? "  of it cached blocks" : "driver peak used MB"));
       for (int n : ns) {
         line.append(String.format(Locale.ROOT, "%12d", results.get(n).path(heap).asLong()));
       }
@@ -165,6 +168,10 @@ public final class EndToEndBenchmark {
     System.out.printf(Locale.ROOT, "e2e_total_growth=%.2f%n", seconds(results.get(hi), "total") / seconds(results.get(lo), "total"));
     for (int n : ns) {
       System.out.printf(Locale.ROOT, "e2e_driver_heap_mb_%s=%d%n", label(n), results.get(n).path("heap_live_mb").asLong());
+    }
+    for (int n : ns) {
+      System.out.printf(Locale.ROOT, "e2e_driver_heap_minus_cache_mb_%s=%d%n", label(n),
+          results.get(n).path("heap_live_mb").asLong() - results.get(n).path("cached_mb").asLong());
     }
     for (int n : ns) {
       System.out.printf(Locale.ROOT, "e2e_driver_peak_used_mb_%s=%d%n", label(n), results.get(n).path("heap_used_mb").asLong());
@@ -197,7 +204,8 @@ public final class EndToEndBenchmark {
     try {
       JobConfig base = ConfigLoader.load(config, List.of());
       Path corpus = tmp.resolve("private.parquet");
-      writeCorpus(spark, n, base.labels().names(), Path.of("data-samples/public-corpus.jsonl"), corpus);
+      writeCorpus(spark, n, base.labels().names(), Path.of("data-samples/public-corpus.jsonl"),
+          Path.of("data-samples/fortunes-private.jsonl"), corpus);
       List<String> overrides = new ArrayList<>(List.of(
           "input.path=" + corpus, "input.format=parquet", "input.dataset=e2e-" + n + "-" + tmp.getFileName(),
           "pe.iterations=" + iterations, "pe.population_size=" + population, "output.dir=" + tmp.resolve("run")));
@@ -209,6 +217,12 @@ public final class EndToEndBenchmark {
       new PrivateEvolution(spark, cfg, runDir, new PrintStream(OutputStream.nullOutputStream()), phase -> {}).run();
       double total = (System.nanoTime() - t0) / 1e9;
       heap.stop();
+      // Local mode: this JVM is also the executor, and its block cache (the cached private
+      // embeddings) is executor memory, not driver state. Count it so it can be told apart.
+      long cached = 0;
+      for (org.apache.spark.storage.RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
+        cached += info.memSize();
+      }
       JsonNode timings = new ObjectMapper().readTree(runDir.resolve("private/timings.json").toFile()).path("seconds");
       var out = new ObjectMapper().createObjectNode();
       out.put("n", n);
@@ -219,6 +233,7 @@ public final class EndToEndBenchmark {
       }
       out.put("heap_live_mb", heap.peakLive.get() >> 20);
       out.put("heap_used_mb", heap.peakUsed.get() >> 20);
+      out.put("cached_mb", cached >> 20);
       System.out.printf(Locale.ROOT, "e2e N=%s: total %.1f s, private embedding %.1f s, peak live heap %d MB%n",
           label(n), total, timings.path(PrivateEvolution.STAGE_EMBED_PRIVATE).asDouble(), heap.peakLive.get() >> 20);
       System.out.println(RESULT + out);
@@ -229,7 +244,8 @@ public final class EndToEndBenchmark {
   }
 
   /** N records (user_id, text, label) drawn from the public corpus's texts, seeded by N. */
-  static void writeCorpus(SparkSession spark, int n, List<String> labels, Path publicJsonl, Path out) throws IOException {
+  static void writeCorpus(SparkSession spark, int n, List<String> labels, Path publicJsonl, Path lengthsFrom, Path out)
+      throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String[]> texts = new ArrayList<>();
     for (String line : Files.readAllLines(publicJsonl)) {
@@ -240,15 +256,26 @@ public final class EndToEndBenchmark {
         }
       }
     }
+    // Word counts of the sample private corpus (lengths only): public texts are shorter (mean 17
+    // words against 29), so each record is cut from consecutive public texts to a drawn length.
+    List<Integer> lengths = new ArrayList<>();
+    for (String line : Files.readAllLines(lengthsFrom)) {
+      if (!line.isBlank()) {
+        lengths.add(Math.max(1, json.readTree(line).path("text").asText("").split("\\s+").length));
+      }
+    }
     SplittableRandom rnd = new SplittableRandom(20240101L + n);
     int users = Math.max(1, n / 4);
     List<Row> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      String[] words = texts.get(rnd.nextInt(texts.size()));
+      int target = lengths.get(rnd.nextInt(lengths.size()));
       StringBuilder t = new StringBuilder();
-      for (String w : words) {
-        if (words.length < 4 || rnd.nextInt(10) != 0) { // drop about one word in ten
-          t.append(t.length() == 0 ? "" : " ").append(w);
+      int words = 0;
+      while (words < target) {
+        for (String w : texts.get(rnd.nextInt(texts.size()))) {
+          if (words < target && rnd.nextInt(10) != 0) { // drop about one word in ten
+            t.append(words++ == 0 ? "" : " ").append(w);
+          }
         }
       }
       rows.add(RowFactory.create(String.format("u%07d", rnd.nextInt(users)), t.toString(), labels.get(rnd.nextInt(labels.size()))));
