@@ -5,6 +5,7 @@
 #   submit/bench.sh embed [args]   MiniLM texts/s vs langchain4j embedAll         -> embed_speedup_vs_default
 #   submit/bench.sh scale [args]   one PE vote stage on local[2], 10k..1M private x 1k..10k synthetic
 #   submit/bench.sh pld   [args]   PLD accountant per reference case, fresh JVM each -> pld_mnist_epsilon, pld_mnist_seconds, pld_mnist_vs_rdp
+#   submit/bench.sh e2e   [args]   PE job end to end at 10k and 100k synthetic private records, per stage -> e2e_embed_growth, e2e_total_growth, e2e_driver_heap_mb_10k/100k
 #
 # Builds the project first (like submit/local.sh) when the jar is missing or older than the sources.
 # 'vote' needs the system BLAS (Debian: libopenblas0-pthread); it is installed when missing and we are root.
@@ -19,7 +20,8 @@ case "$what" in
   embed) main=org.dpsynth.bench.EmbeddingBenchmark ;;
   scale) main=org.dpsynth.bench.VoteScalingBenchmark ;;
   pld) main=org.dpsynth.bench.PldBenchmark ;;
-  *) echo "usage: submit/bench.sh vote|embed|scale|pld [args]" >&2; exit 2 ;;
+  e2e) main=org.dpsynth.bench.EndToEndBenchmark ;;
+  *) echo "usage: submit/bench.sh vote|embed|scale|pld|e2e [args]" >&2; exit 2 ;;
 esac
 
 jar=$(ls "$root"/target/dpsynth-*.jar 2>/dev/null | grep -v original | head -n 1 || true)

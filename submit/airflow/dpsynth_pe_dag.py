@@ -1,67 +1,98 @@
-"""Airflow DAG: a nightly dpsynth Private Evolution run with SparkSubmitOperator.
+"""Airflow DAG: a daily dpsynth Private Evolution run that cannot overspend the dataset's budget.
 
-It submits what submit/cluster.sh submits (a test in src/test runs this file and checks that the
-two agree): the jar, the main class, our Spark settings as --conf pairs read from
-DPSYNTH_HOME/conf/spark-defaults.conf and DPSYNTH_HOME/conf/java-options (so the cluster's own
-spark-defaults.conf stays in force), the log4j2 config and the job config shipped with the job
-(--files), and the job config passed by its file name. Copy the jar and conf/ to DPSYNTH_HOME,
-and point the "spark_default" connection at your cluster (YARN, Kubernetes or standalone URL).
+One task runs submit/cluster.sh (BashOperator) with the driver in client mode on the Airflow
+worker, so that dpsynth's exit code and its --json line reach Airflow (in cluster deploy mode
+spark-submit reports only "failed" and the driver's stdout stays in the cluster's logs):
+
+- Shared ledger and a cap: every run charges the same dataset ledger (budget.ledger: an hdfs://
+  directory or a jdbc: URL, never one per run) and stops at budget.total_epsilon, the dataset's
+  total over all runs and methods.
+- One run directory per logical date (<runs>/{{ ds }}): a retry, or a task cleared and run again,
+  resumes that run (or finds it complete and charges nothing); it never starts a fresh one.
+- Exit code 3 (budget exhausted; nothing was drawn) is a distinct outcome: the task is skipped,
+  not failed and not retried. Exit code 1 (unexpected error) is retried and the retry resumes.
+- --json: the last stdout line is the run's summary (run id, status, epsilon, delta, output URIs),
+  which BashOperator pushes to XCom (key "return_value").
+
+Airflow Variables (all optional; the defaults are below):
+  dpsynth_master               spark-submit --master (yarn, k8s://..., spark://...)
+  dpsynth_runs                 parent of the run directories (a Hadoop URI the driver and the
+                               executors both reach, e.g. hdfs:///dpsynth/runs/pe-fortunes)
+  dpsynth_ledger               the dataset's ledger: hdfs://... or jdbc:postgresql://host/db
+  dpsynth_total_epsilon        the cap: total epsilon ever to be spent on the dataset
+  dpsynth_ledger_user          database user of a jdbc: ledger
+  dpsynth_ledger_password_env  name of the worker's environment variable holding that user's
+                               password (the password itself never goes in a Variable or a config)
+The Airflow worker needs DPSYNTH_HOME (a built checkout: submit/, conf/ and target/dpsynth-*.jar),
+spark-submit on PATH (or SPARK_SUBMIT) and the cluster's client configuration (HADOOP_CONF_DIR /
+YARN_CONF_DIR for YARN). submit/cluster.sh keeps the cluster's spark-defaults.conf and adds ours.
 """
 import os
 from datetime import datetime, timedelta
 
 from airflow import DAG
-from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+try:  # Airflow 3 (and 2.x with the standard provider)
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:  # Airflow 2.6+
+    from airflow.operators.bash import BashOperator
 
 DPSYNTH_HOME = os.environ.get("DPSYNTH_HOME", "/opt/dpsynth")
-DPSYNTH_VERSION = "0.1.0-SNAPSHOT"
-JOB_CONFIG = "pe-fortunes.yaml"
+JOB_CONFIG = "conf/pe-fortunes.yaml"
+
+# dpsynth's exit code for "budget exhausted: budget.total_epsilon would be exceeded; nothing was drawn".
+BUDGET_EXHAUSTED = 3
+
+DEFAULTS = {
+    "dpsynth_master": "yarn",
+    "dpsynth_runs": "hdfs:///dpsynth/runs/pe-fortunes",
+    "dpsynth_ledger": "hdfs:///dpsynth/privacy-ledgers/fortunes-private",
+    # The cap bounds the composition of every release on the dataset, which is tighter than a sum:
+    # six runs at the config's privacy.epsilon = 4 compose to about 11.3 at delta = 1e-6, a seventh
+    # would pass 12. Then every run is skipped until an operator raises the cap on purpose.
+    "dpsynth_total_epsilon": "12",
+    "dpsynth_ledger_user": "",
+    "dpsynth_ledger_password_env": "",
+}
 
 
-def java_options(home):
-    """conf/java-options as one line: the one source of the Java 17 options."""
-    with open(os.path.join(home, "conf", "java-options")) as f:
-        return " ".join(line.strip() for line in f if line.strip() and not line.lstrip().startswith("#"))
-
-
-def spark_settings(home):
-    """Our Spark settings: conf/spark-defaults.conf, the Java options and the log4j2 config by name."""
-    conf = {}
-    with open(os.path.join(home, "conf", "spark-defaults.conf")) as f:
-        for line in f:
-            parts = line.strip().split(None, 1)
-            if parts and not parts[0].startswith("#"):
-                conf[parts[0]] = parts[1] if len(parts) > 1 else ""
-    # Cluster mode: the driver and the executors find the shipped log4j2.properties in their working directory.
-    opts = java_options(home) + " -Dlog4j2.configurationFile=log4j2.properties"
-    conf["spark.driver.extraJavaOptions"] = opts
-    conf["spark.executor.extraJavaOptions"] = opts
-    return conf
+def variable(name):
+    """A template reading Airflow Variable `name` at run time, with its documented default."""
+    return "{{ var.value.get('%s', '%s') }}" % (name, DEFAULTS[name])
 
 
 with DAG(
     dag_id="dpsynth_private_evolution",
-    description="DP synthetic corpus with Private Evolution (dpsynth)",
+    description="DP synthetic corpus with Private Evolution (dpsynth), capped by the dataset's shared ledger",
     start_date=datetime(2026, 1, 1),
     schedule="@daily",
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=10)},
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=10)},
 ) as dag:
-    SparkSubmitOperator(
+    BashOperator(
         task_id="dpsynth_pe",
-        conn_id="spark_default",
-        application=f"{DPSYNTH_HOME}/dpsynth-{DPSYNTH_VERSION}.jar",
-        java_class="org.dpsynth.cli.Main",
-        deploy_mode="cluster",
-        conf=spark_settings(DPSYNTH_HOME),
-        files=f"{DPSYNTH_HOME}/conf/log4j2.properties,{DPSYNTH_HOME}/conf/{JOB_CONFIG}",
-        # Re-running the same arguments on the same --out directory resumes an interrupted run.
-        # --json: the last line of the driver's stdout is the run's summary (run id, status, epsilon).
-        application_args=[
-            "pe",
-            "--config", JOB_CONFIG,
-            "--out", "/data/dpsynth/runs/{{ ds }}",
-            "--json",
-        ],
+        # Values go through the environment, so that URLs with & or ? need no shell quoting.
+        env={
+            "DPSYNTH_HOME": DPSYNTH_HOME,
+            "DPSYNTH_MASTER": variable("dpsynth_master"),
+            # The same directory for a logical date, whatever the try: a retry resumes the run.
+            "DPSYNTH_RUN_DIR": variable("dpsynth_runs") + "/{{ ds }}",
+            "DPSYNTH_LEDGER": variable("dpsynth_ledger"),
+            "DPSYNTH_TOTAL_EPSILON": variable("dpsynth_total_epsilon"),
+            "DPSYNTH_LEDGER_USER": variable("dpsynth_ledger_user"),
+            "DPSYNTH_LEDGER_PASSWORD_ENV": variable("dpsynth_ledger_password_env"),
+        },
+        append_env=True,  # keep the worker's PATH, JAVA_HOME, HADOOP_CONF_DIR and the ledger password
+        bash_command=(
+            '"$DPSYNTH_HOME/submit/cluster.sh" --master "$DPSYNTH_MASTER" --deploy-mode client'
+            ' -- pe --config "$DPSYNTH_HOME/' + JOB_CONFIG + '" --out "$DPSYNTH_RUN_DIR" --json'
+            ' --set "budget.ledger=$DPSYNTH_LEDGER"'
+            ' --set "budget.total_epsilon=$DPSYNTH_TOTAL_EPSILON"'
+            ' --set "budget.ledger_user=$DPSYNTH_LEDGER_USER"'
+            ' --set "budget.ledger_password_env=$DPSYNTH_LEDGER_PASSWORD_ENV"'
+        ),
+        # Budget exhausted: skipped (not failed, not retried). Any other non-zero code fails the try.
+        skip_on_exit_code=BUDGET_EXHAUSTED,
+        do_xcom_push=True,
     )

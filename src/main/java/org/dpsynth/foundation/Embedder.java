@@ -11,6 +11,15 @@ import java.util.List;
  */
 public interface Embedder extends AutoCloseable {
 
+  /**
+   * Texts that a Spark partition hands to one {@link #embed} call. {@link MiniLmEmbedder} sorts a
+   * call's texts by token length and cuts the sorted list into batches, so a larger window means
+   * less padding; the window is fixed (not a multiple of the batch size) so that changing {@code
+   * embedder.batch_size} changes only how the sorted texts are cut, never which texts are sorted
+   * together. 4,096 texts hold a few MB of strings.
+   */
+  int PARTITION_WINDOW = 4096;
+
   /** Dimension of every vector this embedder returns. */
   int dimension();
 

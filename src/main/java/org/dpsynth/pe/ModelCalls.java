@@ -214,7 +214,7 @@ public final class ModelCalls {
         Tuple2<String, Long> t = it.next();
         batch.add(t._1());
         ids.add(t._2());
-        if (batch.size() >= cfg.batchSize() * 8 || !it.hasNext()) {
+        if (batch.size() >= Embedder.PARTITION_WINDOW || !it.hasNext()) {
           float[][] v = e.embed(batch).vectors();
           for (int i = 0; i < v.length; i++) {
             out.add(new Tuple2<>(ids.get(i), new ArrayList<>(List.of(v[i]))));

@@ -37,6 +37,9 @@ final class PrivateEmbeddings {
       .add(ContributionBounds.LABEL_INDEX, DataTypes.IntegerType, false)
       .add("vec", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
+  /** Embedding partitions per task slot: several, so that slots finish together. */
+  static final int PARTITIONS_PER_SLOT = 4;
+
   private PrivateEmbeddings() {}
 
   /** Embeds {@code bounded} and writes per-user rows to {@code dir}; returns texts truncated. */
@@ -44,8 +47,13 @@ final class PrivateEmbeddings {
     // Unnamed: a named accumulator shows its exact (private) count in the Spark UI and event log.
     LongAccumulator truncated = new LongAccumulator();
     spark.sparkContext().register(truncated);
+    // Bounding ends in a per-user window whose shuffle adaptive execution coalesces by bytes: a
+    // corpus of a few MB became one partition, so one task (one core) embedded all of it. Spread
+    // the texts over a public multiple of the task slots instead (never a function of the count).
+    int partitions = Math.max(1, spark.sparkContext().defaultParallelism() * PARTITIONS_PER_SLOT);
     Dataset<Row> embedded = bounded
         .select(col(CorpusReader.USER), col(ContributionBounds.SCORE), col(ContributionBounds.LABEL_INDEX), col(CorpusReader.TEXT))
+        .repartition(partitions)
         .mapPartitions(new EmbedRecords(cfg, cacheDir, truncated), Encoders.row(RECORD_SCHEMA));
     Dataset<Row> perUser = embedded.groupBy(col(CorpusReader.USER))
         .agg(functions.collect_list(functions.struct(col(ContributionBounds.SCORE), col(ContributionBounds.LABEL_INDEX), col("vec"))).as(RECORDS));
@@ -97,7 +105,7 @@ final class PrivateEmbeddings {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
       Embedder embedder = Models.embedder(cfg, cacheDir);
-      int batchSize = Math.max(1, cfg.batchSize() * 8);
+      int window = Embedder.PARTITION_WINDOW; // sorted by length inside embed(), order restored
       return new Iterator<>() {
         private final List<Row> pending = new ArrayList<>();
         private Iterator<Row> ready = java.util.Collections.emptyIterator();
@@ -111,7 +119,7 @@ final class PrivateEmbeddings {
             return false;
           }
           pending.clear();
-          while (rows.hasNext() && pending.size() < batchSize) {
+          while (rows.hasNext() && pending.size() < window) {
             pending.add(rows.next());
           }
           List<String> texts = new ArrayList<>(pending.size());

@@ -63,6 +63,20 @@ public final class PrivateEvolution {
   private final NoiseSource noiseSpec;
   private final List<ObjectNode> iterationLog = new ArrayList<>();
   private PrivateRun privateRun;
+
+  /**
+   * Stage keys of {@code private/timings.json}, each summed over the run (next to {@code
+   * iteration-t} and {@code private-embeddings}, the read and private embedding together): reading
+   * and bounding the private corpus, embedding it (with its Parquet write), embedding the
+   * synthetic populations, the vote jobs, the generator's calls, and writing populations, the
+   * synthetic set, manifest and report.
+   */
+  public static final String STAGE_READ = "stage/read";
+  public static final String STAGE_EMBED_PRIVATE = "stage/embed-private";
+  public static final String STAGE_EMBED_SYNTHETIC = "stage/embed-synthetic";
+  public static final String STAGE_VOTE = "stage/vote";
+  public static final String STAGE_GENERATE = "stage/generate";
+  public static final String STAGE_WRITE = "stage/write";
   private ChargedRun charged;
 
   /**
@@ -146,8 +160,10 @@ public final class PrivateEvolution {
     }
     writeSynthetic(population);
     double total = plan.epsilonAfter(plan.releases(), cfg.privacy().delta());
+    long w0 = System.nanoTime();
     writeManifest("complete", population);
     org.dpsynth.eval.RunReport.write(spark, run);
+    privateRun.timing(STAGE_WRITE, (System.nanoTime() - w0) / 1e9);
     console.printf("done: %d synthetic samples in %s; epsilon = %.4g at delta = %.3g (noise: %s)%n",
         population.size(), run.synthetic(), total, cfg.privacy().delta(), noiseSpec.description());
     return population;
@@ -180,12 +196,15 @@ public final class PrivateEvolution {
       Dataset<Row> corpus = CorpusReader.read(spark, cfg.input());
       Dataset<Row> bounded = ContributionBounds.apply(corpus, labels, cfg.input().maxRecordsPerUser(), cfg.pe().seed()).cache();
       Map<String, Long> diag = new LinkedHashMap<>(ContributionBounds.diagnostics(corpus, bounded, labels));
+      long tRead = System.nanoTime(); // the diagnostics' counts read, bound and cache the corpus
+      privateRun.timing(STAGE_READ, (tRead - t0) / 1e9);
       if (diag.get("records_after_bounding") == 0) {
         bounded.unpersist();
         throw new InputException(cfg.input().path() + ": no usable records (need a user id, a non-empty text and a label from labels.names); "
             + "details in " + run.diagnostics());
       }
       long truncated = PrivateEmbeddings.computeAndStore(spark, bounded, cfg.embedder(), run.modelCache().toString(), dir.toString());
+      privateRun.timing(STAGE_EMBED_PRIVATE, (System.nanoTime() - tRead) / 1e9);
       bounded.unpersist();
       diag.put("texts_truncated_by_embedder", truncated);
       ObjectNode d = RunDirectory.JSON.createObjectNode();
@@ -193,7 +212,7 @@ public final class PrivateEvolution {
       diag.forEach(d::put);
       run.writeJson(run.diagnostics(), d);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      privateRun.timing("embed-private", seconds);
+      privateRun.timing("private-embeddings", seconds);
       console.printf("private corpus embedded in %.1fs (exact counts in private/diagnostics.json)%n", seconds);
     }
     return PrivateEmbeddings.load(spark, dir.toString()).cache();
@@ -233,13 +252,17 @@ public final class PrivateEvolution {
       console.printf("iteration %d: reusing the released histogram from disk%n", t);
     }
     double[] noisy = charged.release(name, file, noise -> {
+      long e0 = System.nanoTime();
       float[][] embeddings = embedPopulation(t, population);
+      long v0 = System.nanoTime();
+      privateRun.timing(STAGE_EMBED_SYNTHETIC, (v0 - e0) / 1e9);
       int[] labelIdx = new int[population.size()];
       for (int j = 0; j < labelIdx.length; j++) {
         labelIdx[j] = labels.indexOf(population.get(j).label());
       }
       SyntheticIndex index = SyntheticIndex.build(embeddings, labelIdx, labels.size());
       long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(cfg.pe().distance()), mech);
+      privateRun.timing(STAGE_VOTE, (System.nanoTime() - v0) / 1e9);
       return mech.release(sum, plan.noiseStddev(), noise);
     });
     return new Histogram(noisy, threshold);
@@ -265,7 +288,9 @@ public final class PrivateEvolution {
         }
       }
     }
+    long g0 = System.nanoTime();
     List<org.dpsynth.foundation.Generator.Text> texts = ModelCalls.random(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    privateRun.timing(STAGE_GENERATE, (System.nanoTime() - g0) / 1e9);
     if (texts.size() != taskLabels.size()) {
       throw new IllegalStateException("generator returned " + texts.size() + " random samples, expected " + taskLabels.size());
     }
@@ -351,7 +376,9 @@ public final class PrivateEvolution {
         }
       }
     }
+    long g0 = System.nanoTime();
     List<org.dpsynth.foundation.Generator.Text> varied = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    privateRun.timing(STAGE_GENERATE, (System.nanoTime() - g0) / 1e9);
     int[] filled = new int[labels.size()];
     int v = 0;
     for (int p = 0; p < parents.size(); p++) {
@@ -382,11 +409,13 @@ public final class PrivateEvolution {
   // ---------------------------------------------------------------- files
 
   private void writePopulation(Path dir, List<Sample> population) {
+    long w0 = System.nanoTime();
     List<Row> rows = new ArrayList<>(population.size());
     for (Sample s : population) {
       rows.add(RowFactory.create(s.id(), s.text(), s.label(), s.iteration(), s.parentId(), s.provenance()));
     }
     spark.createDataFrame(rows, POPULATION_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.toString());
+    privateRun.timing(STAGE_WRITE, (System.nanoTime() - w0) / 1e9);
   }
 
   private List<Sample> readPopulation(Path dir) {

@@ -94,4 +94,51 @@ class LocalLauncherIT {
     assertEquals(synthetic(one), synthetic(killed));
     assertEquals(3, org.dpsynth.testing.RunLedger.entries(killed).size(), "2 histograms + 1 label release, each once");
   }
+
+  /** The last stdout line of a --json run, parsed. */
+  private static JsonNode summary(Proc p) throws IOException {
+    List<String> lines = p.out().lines().filter(l -> !l.isBlank()).toList();
+    return new ObjectMapper().readTree(lines.get(lines.size() - 1));
+  }
+
+  /**
+   * The acceptance command of issue 18, {@code submit/local.sh pe --config conf/pe-fortunes.yaml
+   * --out file:///ABSOLUTE/DIR --json} (on a slice of the corpus, 2 iterations): a driver killed
+   * after the first release resumes under the same run id, and the same command once more finds
+   * the run complete, prints the same summary and charges nothing new.
+   */
+  @Test
+  void theAcceptanceCommandWithAFileUriResumesAndThenFindsTheRunComplete() throws Exception {
+    Path out = dir.resolve("uri-run").toAbsolutePath();
+    String uri = "file://" + out;
+    assertTrue(uri.startsWith("file:///"), uri);
+    String[] args = {"pe", "--config", "conf/pe-fortunes.yaml", "--out", uri, "--json",
+        "--set", "input.path=" + slice, "--set", "privacy.noise=seeded:7",
+        "--set", "pe.iterations=2", "--set", "pe.population_size=32"};
+
+    Proc killed = run(Map.of("DPSYNTH_JAVA_OPTS", "-Ddpsynth.haltAt=iteration-1-released"), args);
+    assertEquals(137, killed.code(), killed.out());
+    String runId = org.dpsynth.testing.RunLedger.runId(out);
+    assertEquals(3, org.dpsynth.testing.RunLedger.entries(out).size(), "the label shares and both histograms are charged before the first draw");
+
+    Proc resumed = run(Map.of(), args);
+    assertEquals(0, resumed.code(), resumed.out());
+    assertTrue(resumed.out().contains("reusing the released histogram"), resumed.out());
+    JsonNode first = summary(resumed);
+    assertEquals("pe", first.get("command").asText());
+    assertEquals("complete", first.get("status").asText());
+    assertEquals(runId, first.get("run_id").asText(), "the resumed run keeps its id");
+    assertEquals(uri, first.get("outputs").get("run_dir").asText());
+    assertEquals(uri + "/public/synthetic", first.get("outputs").get("synthetic").asText());
+    assertTrue(Files.exists(out.resolve("public/synthetic/_SUCCESS")), "written on the local disk at the URI's path");
+    String releases = synthetic(out);
+    int charges = org.dpsynth.testing.RunLedger.entries(out).size();
+    assertEquals(3, charges, "the resume charged nothing twice");
+
+    Proc again = run(Map.of(), args);
+    assertEquals(0, again.code(), again.out());
+    assertEquals(first, summary(again), "the same run, the same summary");
+    assertEquals(charges, org.dpsynth.testing.RunLedger.entries(out).size(), "nothing new charged");
+    assertEquals(releases, synthetic(out));
+  }
 }

@@ -18,7 +18,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.dpsynth.cli.Main;
+import org.dpsynth.run.Ledgers;
 import org.dpsynth.foundation.openai.OpenAiCompatibleServer;
 import org.dpsynth.testing.StandaloneSpark;
 import org.junit.jupiter.api.AfterAll;
@@ -34,6 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
  * prompt templates directory. Both models are OpenAI-compatible endpoints (a real HTTP server on
  * 127.0.0.1) whose API key reaches the executors only through {@code spark.executorEnv}: the Worker
  * JVMs do not have it. With the event log and the UI on, the key's value appears in neither.
+ * A third test puts the input, the run directory and the ledger on HDFS, so that nothing relies on
+ * a local path the driver and the executors happen to share on this one host, and runs the
+ * Airflow DAG's command (shared ledger, cap) into exit code 3.
  */
 class ClusterSubmissionIT {
   static final String KEY_ENV = "DPSYNTH_TEST_API_KEY";
@@ -79,6 +89,14 @@ class ClusterSubmissionIT {
 
   /** Submits PE from the driver directory and, while it runs, fetches the UI's environment page. */
   static Submitted submit(String out, Path eventLog, int uiPort) throws Exception {
+    return submit(driverDir, out, eventLog, uiPort);
+  }
+
+  /**
+   * Submits PE with {@code cwd} as the driver's working directory; {@code moreSets} are further
+   * {@code --set KEY=VALUE} overrides, after (so winning over) the common ones.
+   */
+  static Submitted submit(Path cwd, String out, Path eventLog, int uiPort, String... moreSets) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("bash", Path.of("submit/cluster.sh").toAbsolutePath().toString(),
         "--master", cluster.masterUrl(),
         "--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
@@ -98,8 +116,11 @@ class ClusterSubmissionIT {
         "--set", "generator.api_key_env=" + KEY_ENV, "--set", "generator.prompt_templates_dir=prompts",
         "--set", "embedder.type=openai", "--set", "embedder.base_url=" + server.baseUrl(), "--set", "embedder.model=test-embed",
         "--set", "embedder.api_key_env=" + KEY_ENV));
+    for (String set : moreSets) {
+      cmd.addAll(List.of("--set", set));
+    }
     Path log = Files.createTempFile(dir, "submit", ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(driverDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put(KEY_ENV, KEY);
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();
@@ -186,7 +207,7 @@ class ClusterSubmissionIT {
    * A relative {@code --out} is resolved once, on the driver, against the driver's working
    * directory (RunDirectory makes it absolute), and executors get that absolute path: nothing lands
    * in their own working directories. (On several hosts an absolute local path is still each
-   * host's own disk; phase 2 of issue 18 moves the run directory onto Hadoop paths.)
+   * host's own disk: on a real cluster --out is a Hadoop URI, as in the HDFS test below.)
    */
   @Test
   void aRelativeOutLeavesNothingInTheExecutorsWorkingDirectories() throws Exception {
@@ -198,6 +219,89 @@ class ClusterSubmissionIT {
         List<Path> stray = files.filter(f -> f.toString().contains("runs/rel")).toList();
         assertTrue(stray.isEmpty(), "run files in an executor's working directory: " + stray);
       }
+    }
+  }
+
+  /**
+   * Nothing relies on a local path that the driver and the executors share: the input, the run
+   * directory and the dataset's ledger are on HDFS (a mini cluster on 127.0.0.1), the config and
+   * the prompt templates are in a driver directory of their own under relative paths (shipped with
+   * the job), and the executors run in the Workers' directories. The job completes and no run file
+   * lands on a local disk. Then the command the Airflow DAG runs (client mode, the shared ledger,
+   * budget.total_epsilon, --json) for the next day exits with 3 because the cap cannot pay for a
+   * second run: its JSON line says budget_exhausted, and nothing is drawn or charged.
+   */
+  @Test
+  void withInputRunDirectoryAndLedgerOnHdfsNoRunFileIsLocalAndTheCapStopsTheNextRunWithExitCode3() throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
+    MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    try {
+      hdfs.waitActive();
+      String root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
+      FileSystem fs = hdfs.getFileSystem();
+      fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(driverDir.resolve("data/slice.jsonl").toUri()),
+          new org.apache.hadoop.fs.Path(root + "/data/slice.jsonl"));
+      Path cwd = Files.createDirectories(dir.resolve("driver-hdfs"));
+      Files.createDirectories(cwd.resolve("conf"));
+      Files.copy(driverDir.resolve("conf/job.yaml"), cwd.resolve("conf/job.yaml"));
+      Files.createDirectories(cwd.resolve("prompts"));
+      Files.copy(driverDir.resolve("prompts/random.txt"), cwd.resolve("prompts/random.txt"));
+      Set<String> before = files(dir);
+      String ledger = root + "/dpsynth/privacy-ledgers/fortunes";
+      String[] dagSets = {"input.path=" + root + "/data/slice.jsonl", "budget.ledger=" + ledger, "budget.total_epsilon=5"};
+      Path events = Files.createDirectories(dir.resolve("events-hdfs"));
+
+      String run1 = root + "/dpsynth/runs/2026-03-01";
+      Submitted first = submit(cwd, run1, events, StandaloneSpark.freePort(), dagSets);
+      assertEquals(0, first.code(), first.console());
+      JsonNode s1 = lastJson(first.console());
+      assertEquals("complete", s1.get("status").asText(), s1.toString());
+      assertEquals(run1 + "/public/synthetic", s1.get("outputs").get("synthetic").asText());
+      assertTrue(fs.exists(new org.apache.hadoop.fs.Path(run1 + "/public/synthetic/_SUCCESS")));
+      assertTrue(fs.exists(new org.apache.hadoop.fs.Path(run1 + "/public/manifest.json")));
+      int charged = Ledgers.open(ledger, conf).entries().size();
+      assertEquals(2, charged, "2 histograms in the ledger on HDFS (label shares are public in this job)");
+
+      // New local files: Spark's own (executor logs, shipped files in the Workers' directories, the
+      // event log, our console log), never a run file; the driver's directory is untouched.
+      Set<String> added = new TreeSet<>(files(dir));
+      added.removeAll(before);
+      for (String f : added) {
+        assertTrue(f.startsWith("work0/") || f.startsWith("work1/") || f.startsWith("events-hdfs/") || f.matches("[^/]+\\.log"),
+            "an unexpected local file: " + f);
+        String name = Path.of(f).getFileName().toString();
+        assertFalse(name.equals("_SUCCESS") || name.endsWith(".parquet") || name.endsWith(".jsonl")
+            || name.equals("manifest.json") || name.equals("histogram.json") || name.equals("run-state.json"), "a run file on a local disk: " + f);
+      }
+      assertTrue(added.stream().noneMatch(f -> f.startsWith("driver-hdfs/")), "the driver's working directory is untouched: " + added);
+
+      // The next day's run, as the DAG submits it: two runs at epsilon 4 compose to about 5.9 at
+      // delta 1e-6 (mu-GDP), over the cap of 5: refused, exit code 3, nothing drawn.
+      String run2 = root + "/dpsynth/runs/2026-03-02";
+      Submitted second = submit(cwd, run2, events, StandaloneSpark.freePort(), dagSets);
+      assertEquals(Main.BUDGET_EXHAUSTED, second.code(), second.console());
+      assertEquals("budget_exhausted", lastJson(second.console()).get("status").asText());
+      assertTrue(second.console().contains("budget exhausted: "), second.console());
+      assertEquals(charged, Ledgers.open(ledger, conf).entries().size(), "nothing charged");
+      assertFalse(fs.exists(new org.apache.hadoop.fs.Path(run2 + "/public/synthetic")), "nothing released");
+    } finally {
+      hdfs.shutdown();
+    }
+  }
+
+  /** The last stdout line that is a JSON object (stderr lines may follow it in a merged console). */
+  static JsonNode lastJson(String console) throws IOException {
+    List<String> json = console.lines().filter(l -> l.startsWith("{")).toList();
+    assertFalse(json.isEmpty(), console);
+    return new ObjectMapper().readTree(json.get(json.size() - 1));
+  }
+
+  /** Every regular file under {@code root} except the mini cluster's storage, relative to root. */
+  static Set<String> files(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      return all.filter(Files::isRegularFile).map(f -> root.relativize(f).toString())
+          .filter(f -> !f.startsWith("hdfs/")).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
     }
   }
 

@@ -111,7 +111,16 @@ class PrivateEvolutionTest {
     assertEquals(eps, PrivacyBudget.epsilon(charged, 1e-6), 1e-9, "ledger and manifest agree");
     // Nothing that grows with the private corpus is public: no timings in the manifest (they are private).
     ManifestChecks.assertNoTimings(manifest);
-    assertTrue(RunDirectory.readJson(out.resolve("private/timings.json")).path("seconds").has("iteration-1"));
+    com.fasterxml.jackson.databind.JsonNode seconds = RunDirectory.readJson(out.resolve("private/timings.json")).path("seconds");
+    assertTrue(seconds.has("iteration-1"));
+    // Every stage of the job is timed (the end-to-end benchmark reads these keys).
+    for (String stage : List.of(PrivateEvolution.STAGE_READ, PrivateEvolution.STAGE_EMBED_PRIVATE,
+        PrivateEvolution.STAGE_EMBED_SYNTHETIC, PrivateEvolution.STAGE_VOTE, PrivateEvolution.STAGE_GENERATE,
+        PrivateEvolution.STAGE_WRITE)) {
+      assertTrue(seconds.path(stage).asDouble() > 0, stage + " timed: " + seconds);
+    }
+    assertTrue(seconds.path(PrivateEvolution.STAGE_READ).asDouble() + seconds.path(PrivateEvolution.STAGE_EMBED_PRIVATE).asDouble()
+        <= seconds.path("private-embeddings").asDouble() + 1e-9, "read and embed are parts of the private embedding phase");
 
     for (int t = 0; t <= 2; t++) {
       assertTrue(Files.isRegularFile(out.resolve(String.format("public/iterations/%03d/population.parquet/_SUCCESS", t))));

@@ -76,6 +76,48 @@ class LabelSharesTest {
     assertEquals(1.0, LabelShares.bound(labels("labels.shares=users"), 8));
   }
 
+  /**
+   * The noisy counts, as released, under the same noise draw on neighbouring data sets: a heavy user
+   * over several labels moves them by at most the sensitivity the release is charged with, and the
+   * charged noise stddev is z times that sensitivity.
+   */
+  @Test
+  void aHeavyUserMovesTheNoisyCountsByAtMostTheChargedSensitivity() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+    List<long[]> base = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      base.add(new long[] {i % 2, (i * 5) % 3, i % 4 == 0 ? 8 : 0});
+    }
+    double z = 1.7;
+    for (String[] sets : new String[][] {{}, {"labels.clip=1"}, {"labels.clip=5"}, {"labels.shares=users"}}) {
+      JobConfig.Labels cfg = labels(sets);
+      PrivateRun.Charge charge = LabelShares.charge(cfg, 8, z);
+      double b = charge.sensitivity();
+      assertEquals(z * b, charge.noiseStddev(), 1e-12, "noise stddev = z x charged sensitivity");
+      assertEquals(LabelShares.bound(cfg, 8), b, "the clip is the charged sensitivity");
+      GridGaussianMechanism grid = new GridGaussianMechanism(b, 3);
+      assertEquals(b, grid.clip(), "the release clips to the charged sensitivity");
+      // Heavy users at the record cap, spread over the labels (the bounded input has <= 8 records per user).
+      for (long[] heavy : new long[][] {{3, 3, 2}, {4, 4, 0}, {8, 0, 0}, {1, 6, 1}}) {
+        List<long[]> withHeavy = new ArrayList<>(base);
+        withHeavy.add(heavy);
+        for (long seed = 1; seed <= 3; seed++) {
+          double[] noisy = grid.release(LabelShares.clippedSum(jsc.parallelize(base, 2), grid, cfg.users()),
+              charge.noiseStddev(), new org.dpsynth.privacy.SeededNoise(seed));
+          double[] noisyPrime = grid.release(LabelShares.clippedSum(jsc.parallelize(withHeavy, 3), grid, cfg.users()),
+              charge.noiseStddev(), new org.dpsynth.privacy.SeededNoise(seed));
+          double moved = 0;
+          for (int l = 0; l < 3; l++) {
+            moved += (noisyPrime[l] - noisy[l]) * (noisyPrime[l] - noisy[l]);
+          }
+          moved = Math.sqrt(moved);
+          assertTrue(moved <= b * (1 + 1e-12), Arrays.toString(sets) + " " + Arrays.toString(heavy) + ": moved " + moved + " > charged " + b);
+          assertTrue(moved > 0, "the heavy user is counted");
+        }
+      }
+    }
+  }
+
   private static double[] sum(GridGaussianMechanism grid, long[] units) {
     double[] out = new double[units.length];
     for (int i = 0; i < out.length; i++) {

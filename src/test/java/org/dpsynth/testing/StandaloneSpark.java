@@ -18,8 +18,9 @@ import java.util.List;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1 for integration tests: a Master and Workers as
- * separate JVMs from the project's Spark jars, each Worker with its own work directory (so
- * executors run in working directories of their own, never the driver's).
+ * separate JVMs from the project's Spark jars, each Worker with its own work directory, which is
+ * also the Worker JVM's working directory (so executors run in working directories of their own,
+ * never the driver's or the project's; no relative path of the project resolves there).
  */
 public final class StandaloneSpark implements AutoCloseable {
   private final List<Process> daemons = new ArrayList<>();
@@ -77,10 +78,10 @@ public final class StandaloneSpark implements AutoCloseable {
     int port = freePort();
     int ui = freePort();
     masterUrl = "spark://127.0.0.1:" + port;
-    daemon(sparkHome, "master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+    daemon(sparkHome, dir, "master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
         "--port", String.valueOf(port), "--webui-port", String.valueOf(ui)), withoutEnv);
     for (int w = 0; w < workers; w++) {
-      daemon(sparkHome, "worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
+      daemon(sparkHome, Files.createDirectories(workDir(w)), "worker" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
           "--memory", "2g", "--webui-port", String.valueOf(freePort()),
           "--work-dir", Files.createDirectories(workDir(w)).toString(), masterUrl), withoutEnv);
     }
@@ -103,12 +104,13 @@ public final class StandaloneSpark implements AutoCloseable {
     assertEquals(workers, alive, "workers registered with the master; see logs in " + dir);
   }
 
-  private void daemon(Path sparkHome, String name, List<String> args, String... withoutEnv) throws IOException {
+  private void daemon(Path sparkHome, Path cwd, String name, List<String> args, String... withoutEnv) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
     cmd.addAll(javaOptions());
     cmd.addAll(List.of("-cp", Files.readString(Path.of("target/classpath.txt")).strip()));
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile());
     pb.environment().put("SPARK_HOME", sparkHome.toString());
     pb.environment().put("SPARK_SCALA_VERSION", "2.13");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
