@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.JobConfig;
 import org.dpsynth.foundation.Embedder;
-import org.dpsynth.foundation.MiniLmEmbedder;
+import org.dpsynth.foundation.minilm.MiniLmEmbedder;
 import org.dpsynth.testing.SparkTestSession;
 import org.junit.jupiter.api.Test;
 
