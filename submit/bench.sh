@@ -13,7 +13,9 @@
 # Environment: DPSYNTH_BENCH_MEMORY (JVM heap, default 6g), SPARK_MASTER (scale; default local[2]),
 # DPSYNTH_JAVA_OPTS (extra JVM options).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=submit/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root=$dpsynth_root
 what=${1:-}
 [ $# -gt 0 ] && shift
 case "$what" in
@@ -25,16 +27,7 @@ case "$what" in
   *) echo "usage: submit/bench.sh vote|embed|scale|pld|e2e [args]" >&2; exit 2 ;;
 esac
 
-jar=$(ls "$root"/target/dpsynth-*.jar 2>/dev/null | grep -v original | head -n 1 || true)
-stale() {
-  [ -z "$jar" ] || [ ! -f "$root/target/classpath.txt" ] && return 0
-  [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]
-}
-if stale; then
-  echo "submit/bench.sh: building dpsynth (mvn package)..." >&2
-  (cd "$root" && mvn -q -B -DskipTests package) >&2
-  jar=$(ls "$root"/target/dpsynth-*.jar | grep -v original | head -n 1)
-fi
+jar=$(dpsynth_jar submit/bench.sh)
 
 if [ "$what" = vote ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0'; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -45,12 +38,9 @@ if [ "$what" = vote ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0
   fi
 fi
 
-java_opts=$(grep -v '^[[:space:]]*#' "$root/conf/java-options" | tr '\n' ' ')
+java_opts=$(dpsynth_java_options)
 spark_props=()
-while read -r key value; do
-  case "$key" in ''|'#'*) continue ;; esac
-  spark_props+=("-D$key=$value")
-done < "$root/conf/spark-defaults.conf"
+dpsynth_spark_settings spark_props jvm
 cd "$root"
 # One BLAS thread: the kernel runs on one core per Spark task, so the baseline does too.
 export OPENBLAS_NUM_THREADS=1
@@ -86,4 +76,4 @@ exec java $java_opts ${DPSYNTH_JAVA_OPTS:-} $heap_opts \
   -Dspark.master="${SPARK_MASTER:-local[2]}" "${spark_props[@]}" \
   -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 -Dspark.ui.enabled=false \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
-  -cp "$jar:$(cat "$root/target/classpath.txt")" "$main" "$@"
+  -cp "$jar:$(dpsynth_classpath)" "$main" "$@"
