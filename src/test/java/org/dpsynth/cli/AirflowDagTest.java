@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +29,12 @@ import org.junit.jupiter.api.Test;
  * mode (DPSYNTH_DRY_RUN=1), which prints the spark-submit command line instead of running it.
  */
 class AirflowDagTest {
+  /**
+   * Debian's Python, whose Jinja2 is the Debian package .ci/run installs (python3-jinja2): not
+   * whatever python3 comes first on PATH (a pyenv or virtualenv may or may not carry Jinja2).
+   */
+  private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
   static final String DAG = "submit/airflow/dpsynth_pe_dag.py";
   static final String HARNESS = "src/test/resources/org/dpsynth/cli/run_airflow_dag.py";
   static final ObjectMapper JSON = new ObjectMapper();
@@ -53,7 +60,7 @@ class AirflowDagTest {
         Map.of("ds", "2026-03-01", "run_id", "manual__2026-03-05T09:13:00+00:00", "try_number", 3, "variables", SHARED),
         Map.of("ds", "2026-03-02", "run_id", "scheduled__2026-03-02T00:00:00+00:00", "try_number", 1, "variables", SHARED)));
     String home = Path.of("").toAbsolutePath().toString();
-    dag = JSON.readTree(run(List.of("python3", HARNESS, DAG, renders), Map.of("DPSYNTH_HOME", home)));
+    dag = JSON.readTree(run(List.of(PYTHON, HARNESS, DAG, renders), Map.of("DPSYNTH_HOME", home)));
     for (JsonNode r : dag.get("renders")) {
       Map<String, String> env = new HashMap<>();
       r.get("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
