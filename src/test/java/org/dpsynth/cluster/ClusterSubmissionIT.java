@@ -23,10 +23,10 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.dpsynth.cli.Main;
 import org.dpsynth.run.Ledgers;
 import org.dpsynth.foundation.openai.OpenAiCompatibleServer;
+import org.dpsynth.testing.SharedClusters;
 import org.dpsynth.testing.StandaloneSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * submit/cluster.sh as the README documents it, on a real standalone cluster (a Master and two
- * Workers on 127.0.0.1) whose executors run in working directories of their own, while the driver
+ * Workers on 127.0.0.1, the JVM's shared one: {@link SharedClusters}) whose executors run in working directories of their own, while the driver
  * (client mode) runs in another one holding the job's files under relative paths: the config
  * ({@code --config conf/job.yaml}, shipped with the job by cluster.sh), the input and a custom
  * prompt templates directory. Both models are OpenAI-compatible endpoints (a real HTTP server on
@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Airflow DAG's command (shared ledger, cap) into exit code 3.
  */
 class ClusterSubmissionIT {
-  static final String KEY_ENV = "DPSYNTH_TEST_API_KEY";
+  static final String KEY_ENV = SharedClusters.HIDDEN_FROM_WORKERS;
   static final String KEY = "sk-dpsynth-canary-7c1e4b9d2a";
   static final String TEMPLATE_MARKER = "CUSTOM-TEMPLATE-3f8a";
 
@@ -57,7 +57,7 @@ class ClusterSubmissionIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = StandaloneSpark.start(dir, 2, KEY_ENV);
+    cluster = SharedClusters.spark();
     server = OpenAiCompatibleServer.start(0, 64, Duration.ofMinutes(20));
     // The driver's working directory: config, input and prompts under relative paths.
     driverDir = Files.createDirectories(dir.resolve("driver"));
@@ -79,9 +79,6 @@ class ClusterSubmissionIT {
   static void stop() {
     if (server != null) {
       server.close();
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 
@@ -234,12 +231,8 @@ class ClusterSubmissionIT {
   @Test
   void withInputRunDirectoryAndLedgerOnHdfsNoRunFileIsLocalAndTheCapStopsTheNextRunWithExitCode3() throws Exception {
     Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
-    MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    try {
-      hdfs.waitActive();
-      String root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
-      FileSystem fs = hdfs.getFileSystem();
+    String root = SharedClusters.hdfsRoot(ClusterSubmissionIT.class);
+    try (FileSystem fs = FileSystem.newInstance(java.net.URI.create(root), conf)) {
       fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(driverDir.resolve("data/slice.jsonl").toUri()),
           new org.apache.hadoop.fs.Path(root + "/data/slice.jsonl"));
       Path cwd = Files.createDirectories(dir.resolve("driver-hdfs"));
@@ -247,7 +240,7 @@ class ClusterSubmissionIT {
       Files.copy(driverDir.resolve("conf/job.yaml"), cwd.resolve("conf/job.yaml"));
       Files.createDirectories(cwd.resolve("prompts"));
       Files.copy(driverDir.resolve("prompts/random.txt"), cwd.resolve("prompts/random.txt"));
-      Set<String> before = files(dir);
+      Set<String> before = localFiles();
       String ledger = root + "/dpsynth/privacy-ledgers/fortunes";
       String[] dagSets = {"input.path=" + root + "/data/slice.jsonl", "budget.ledger=" + ledger, "budget.total_epsilon=5"};
       Path events = Files.createDirectories(dir.resolve("events-hdfs"));
@@ -265,7 +258,7 @@ class ClusterSubmissionIT {
 
       // New local files: Spark's own (executor logs, shipped files in the Workers' directories, the
       // event log, our console log), never a run file; the driver's directory is untouched.
-      Set<String> added = new TreeSet<>(files(dir));
+      Set<String> added = new TreeSet<>(localFiles());
       added.removeAll(before);
       for (String f : added) {
         assertTrue(f.startsWith("work0/") || f.startsWith("work1/") || f.startsWith("events-hdfs/") || f.matches("[^/]+\\.log"),
@@ -285,8 +278,6 @@ class ClusterSubmissionIT {
       assertTrue(second.console().contains("budget exhausted: "), second.console());
       assertEquals(charged, Ledgers.open(ledger, conf).entries().size(), "nothing charged");
       assertFalse(fs.exists(new org.apache.hadoop.fs.Path(run2 + "/public/synthetic")), "nothing released");
-    } finally {
-      hdfs.shutdown();
     }
   }
 
@@ -297,11 +288,24 @@ class ClusterSubmissionIT {
     return new ObjectMapper().readTree(json.get(json.size() - 1));
   }
 
-  /** Every regular file under {@code root} except the mini cluster's storage, relative to root. */
-  static Set<String> files(Path root) throws IOException {
+  /**
+   * Every regular file on the local disk that this test or the cluster may write: under {@code dir},
+   * relative to it, and in the (shared) Workers' directories, as {@code workW/...}. The HDFS mini
+   * cluster's storage is elsewhere (SharedClusters).
+   */
+  static Set<String> localFiles() throws IOException {
+    Set<String> out = files(dir, "");
+    for (int w = 0; w < 2; w++) {
+      out.addAll(files(cluster.workDir(w), "work" + w + "/"));
+    }
+    return out;
+  }
+
+  /** Every regular file under {@code root}, relative to root, after {@code prefix}. */
+  static Set<String> files(Path root, String prefix) throws IOException {
     try (Stream<Path> all = Files.walk(root)) {
-      return all.filter(Files::isRegularFile).map(f -> root.relativize(f).toString())
-          .filter(f -> !f.startsWith("hdfs/")).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+      return all.filter(Files::isRegularFile).map(f -> prefix + root.relativize(f))
+          .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
     }
   }
 

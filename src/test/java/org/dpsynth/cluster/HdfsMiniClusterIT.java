@@ -22,15 +22,13 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.StreamCapabilities;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.dpsynth.testing.SharedClusters;
 import org.dpsynth.testing.SparkTestSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real HDFS in the test JVM: Hadoop's mini cluster (a NameNode and a DataNode on 127.0.0.1, from
@@ -39,24 +37,16 @@ import org.junit.jupiter.api.io.TempDir;
  * primitive a file ledger needs) admits exactly one writer.
  */
 class HdfsMiniClusterIT {
-  @TempDir static Path dir;
-  static MiniDFSCluster hdfs;
+  /**
+   * The NameNode of the JVM's shared HDFS mini cluster ({@link SharedClusters}). This class keeps
+   * to /dpsynth (a bare path here means the default file system's root); the other users of the
+   * shared cluster keep to directories named after their classes.
+   */
   static String root;
 
   @BeforeAll
   static void startHdfs() throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
-    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    hdfs.waitActive();
-    root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
-  }
-
-  @AfterAll
-  static void stopHdfs() {
-    if (hdfs != null) {
-      hdfs.shutdown();
-    }
+    root = SharedClusters.nameNode();
   }
 
   static FileSystem newClient() throws Exception {

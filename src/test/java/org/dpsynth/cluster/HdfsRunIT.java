@@ -19,10 +19,9 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.dpsynth.privacy.LedgerEntry;
 import org.dpsynth.run.Ledgers;
-import org.junit.jupiter.api.AfterAll;
+import org.dpsynth.testing.SharedClusters;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,23 +35,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HdfsRunIT {
   @TempDir static Path dir;
-  static MiniDFSCluster hdfs;
+  /** This class's directory on the JVM's shared HDFS mini cluster ({@link SharedClusters}). */
   static String root;
 
   @BeforeAll
   static void startHdfs() throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
-    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    hdfs.waitActive();
-    root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
-  }
-
-  @AfterAll
-  static void stopHdfs() {
-    if (hdfs != null) {
-      hdfs.shutdown();
-    }
+    root = SharedClusters.hdfsRoot(HdfsRunIT.class);
   }
 
   record Proc(int code, String out) {}

@@ -80,6 +80,21 @@ class PrivateEvolutionTest {
     return bytes.toString(StandardCharsets.UTF_8);
   }
 
+  private static Path reference;
+
+  /**
+   * The run of {@code config(input)} that several tests compare with, run once per class: the
+   * same config and seeded noise give the same run, so one serves them all.
+   */
+  static synchronized Path reference() {
+    if (reference == null) {
+      Path out = dir.resolve("run-reference");
+      runPe(config(input), out, p -> {});
+      reference = out;
+    }
+    return reference;
+  }
+
   static List<String> synthetic(Path out) {
     SparkSession spark = SparkTestSession.get();
     List<String> texts = new ArrayList<>();
@@ -142,8 +157,7 @@ class PrivateEvolutionTest {
 
   @Test
   void theResultDoesNotDependOnHowTheInputIsSplitOrOrdered() throws IOException {
-    Path a = dir.resolve("run-one-file");
-    runPe(config(input), a, p -> {});
+    Path a = reference();
     // The same records, shuffled and split over three files.
     Path splitDir = Files.createDirectories(dir.resolve("split"));
     List<String> shuffled = new ArrayList<>(lines);
@@ -159,8 +173,7 @@ class PrivateEvolutionTest {
 
   @Test
   void aRunStoppedAtAPhaseBoundaryResumesExactlyWithoutRedrawingARelease() {
-    Path reference = dir.resolve("run-reference");
-    runPe(config(input), reference, p -> {});
+    Path reference = reference();
     // initial-population is covered by a real driver kill in cli/PrivacyCanaryIT.
     for (String phase : List.of("private-embedded", "charged", "labels-released", "iteration-1-released", "iteration-2-selected",
         "iteration-2-released")) {
@@ -226,8 +239,7 @@ class PrivateEvolutionTest {
    */
   @Test
   void aDrawStoppedBeforeItsCommitLeavesNothingUnderPublicAndIsChargedOnce() throws IOException {
-    Path reference = dir.resolve("run-commit-reference");
-    runPe(config(input), reference, p -> {});
+    Path reference = reference();
     Path out = dir.resolve("run-commit-stop");
     assertThrows(IllegalStateException.class, () -> runPe(config(input), out, stopAt("drawn:pe/iteration-1")));
     assertFalse(Files.exists(out.resolve("public/iterations/001/histogram.json")));

@@ -11,15 +11,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.dpsynth.testing.SharedClusters;
 import org.dpsynth.testing.StandaloneSpark;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1: a Master and two Workers as separate JVMs from the
- * Spark jars, the PE job submitted through submit/cluster.sh (spark-submit), and the same released
+ * Spark jars (the JVM's shared cluster, {@link SharedClusters}), the PE job submitted through submit/cluster.sh (spark-submit), and the same released
  * histograms as local mode under seeded noise.
  */
 class StandaloneClusterIT {
@@ -30,7 +30,7 @@ class StandaloneClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = StandaloneSpark.start(dir, 2);
+    cluster = SharedClusters.spark();
     masterUrl = cluster.masterUrl();
 
     List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
@@ -40,13 +40,6 @@ class StandaloneClusterIT {
     }
     slice = dir.resolve("slice.jsonl");
     Files.write(slice, lines);
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   static List<String> peArgs(Path out) {
