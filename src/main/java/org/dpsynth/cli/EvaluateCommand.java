@@ -129,11 +129,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     out.set("final", finalJson);
     ObjectNode baselines = out.putObject("baselines");
     if (trainRealAccuracy != null) {
-      ObjectNode b = baselines.putObject("train_real");
-      b.put("downstream_accuracy", trainRealAccuracy.embedding());
-      b.put("downstream_accuracy_tfidf", trainRealAccuracy.tfidf());
-      b.put("downstream_accuracy_se", trainRealAccuracy.embeddingStandardError());
-      b.put("downstream_accuracy_tfidf_se", trainRealAccuracy.tfidfStandardError());
+      trainRealAccuracy.writeTo(baselines.putObject("train_real"));
     }
     if (majority != null) {
       ObjectNode b = baselines.putObject("majority_class");
