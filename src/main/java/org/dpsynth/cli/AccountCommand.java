@@ -9,8 +9,8 @@ import org.dpsynth.privacy.GaussianAccountant;
 import org.dpsynth.privacy.PrivacyBudget;
 import org.dpsynth.run.Ledgers;
 import org.dpsynth.run.Storage;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -40,62 +40,25 @@ public final class AccountCommand implements Runnable {
         "SIGMA that keeps epsilon at or under the target."
       })
   static final class Gaussian implements Callable<Integer> {
-    static final class Given {
-      @Option(names = "--sigma", required = true, description = "Noise standard deviation of each release.")
-      Double sigma;
+    @Mixin AccountingOptions options;
 
-      @Option(names = "--epsilon", required = true, description = "Target epsilon: print the calibrated sigma.")
-      Double epsilon;
-    }
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Given given;
-
-    @Option(names = "--steps", defaultValue = "1", description = "Number of releases T (default: ${DEFAULT-VALUE}).")
-    long steps;
-
-    @Option(names = "--delta", required = true, description = "Target delta.")
-    double delta;
-
-    @Option(names = "--sensitivity", defaultValue = "1", description = "L2 sensitivity C of each release (default: ${DEFAULT-VALUE}).")
-    double sensitivity;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
+    @Option(names = "--steps", defaultValue = "1", description = "Number of releases T (default: ${DEFAULT-VALUE}).") long steps;
+    @Option(names = "--sensitivity", defaultValue = "1", description = "L2 sensitivity C of each release (default: ${DEFAULT-VALUE}).") double sensitivity;
 
     @Override
     public Integer call() throws Exception {
       if (!(sensitivity > 0) || !Double.isFinite(sensitivity)) {
         throw new IllegalArgumentException("--sensitivity must be a finite number > 0, got " + sensitivity);
       }
-      double sigma;
-      double epsilon;
-      if (given.sigma != null) {
-        sigma = given.sigma;
-        if (!(sigma > 0) || !Double.isFinite(sigma)) {
-          throw new IllegalArgumentException("--sigma must be a finite number > 0, got " + sigma);
-        }
-      } else {
-        sigma = GaussianAccountant.calibrateNoiseMultiplier(given.epsilon, delta, steps) * sensitivity;
-      }
+      double delta = options.delta;
+      Double given = options.givenSigma();
+      double sigma = given != null ? given : GaussianAccountant.calibrateNoiseMultiplier(options.given.epsilon, delta, steps) * sensitivity;
       List<GaussianAccountant.GaussianRelease> releases = List.of(new GaussianAccountant.GaussianRelease(sigma, sensitivity, steps));
-      epsilon = GaussianAccountant.epsilon(releases, delta);
+      double epsilon = GaussianAccountant.epsilon(releases, delta);
       double mu = GaussianAccountant.mu(releases);
-      if (json) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("mechanism", "gaussian");
-        o.put("epsilon", epsilon);
-        o.put("delta", delta);
-        o.put("sigma", sigma);
-        o.put("steps", steps);
-        o.put("sensitivity", sensitivity);
-        o.put("mu", mu);
-        System.out.println(JSON.writeValueAsString(o));
-      } else {
-        System.out.printf(
-            "epsilon = %.6g  (delta = %.3g, sigma = %.6g, steps = %d, sensitivity = %.6g, mu-GDP = %.6g)%n",
-            epsilon, delta, sigma, steps, sensitivity, mu);
-      }
+      options.print(String.format("epsilon = %.6g  (delta = %.3g, sigma = %.6g, steps = %d, sensitivity = %.6g, mu-GDP = %.6g)",
+          epsilon, delta, sigma, steps, sensitivity, mu),
+          "mechanism", "gaussian", "epsilon", epsilon, "delta", delta, "sigma", sigma, "steps", steps, "sensitivity", sensitivity, "mu", mu);
       return 0;
     }
   }

@@ -16,8 +16,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.dpsynth.config.ConfigLoader;
-import org.dpsynth.config.JobConfig;
+import org.dpsynth.config.CorpusSettings;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.eval.DownstreamClassifier;
 import org.dpsynth.eval.Evaluation;
@@ -25,6 +24,7 @@ import org.dpsynth.eval.EvaluationReport;
 import org.dpsynth.eval.Memorisation;
 import org.dpsynth.pe.ModelCalls;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,11 +69,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--report-dir", paramLabel = "DIR", description = "Write DIR/evaluation.html and DIR/evaluation.json (OPERATOR-ONLY; refused inside any public/). Default for a run directory: RUN/private/evaluation.")
   Path reportDir;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Job config whose embedder (and column names) to use; default: built-in.")
-  Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Config override (repeatable).")
-  List<String> overrides = new ArrayList<>();
+  /** A PE config: its embedder and input column names are used. */
+  @Mixin ConfigOptions config;
 
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
@@ -86,14 +83,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (reports != null) {
       EvaluationReport.checkOutsidePublic(reports); // fail before any work
     }
-    JobConfig cfg = config(real);
+    CorpusSettings cfg = settings(real);
     SparkSession spark = SparkSessions.getOrCreate("dpsynth evaluate");
     Evaluation.Corpus realCorpus = readReal(spark, cfg, real, "--real");
     DownstreamClassifier.MajorityClass majority = realCorpus.labelled() ? DownstreamClassifier.majorityClass(realCorpus.labels()) : null;
     DownstreamClassifier.Accuracy trainRealAccuracy = null;
     if (trainReal != null) {
       requireLabels(realCorpus, "--real");
-      Evaluation.Corpus train = readReal(spark, config(trainReal), trainReal, "--train-real");
+      Evaluation.Corpus train = readReal(spark, settings(trainReal), trainReal, "--train-real");
       requireLabels(train, "--train-real");
       trainRealAccuracy = DownstreamClassifier.evaluate(spark, train.asLabelled(), realCorpus.asLabelled());
     }
@@ -132,11 +129,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     out.set("final", finalJson);
     ObjectNode baselines = out.putObject("baselines");
     if (trainRealAccuracy != null) {
-      ObjectNode b = baselines.putObject("train_real");
-      b.put("downstream_accuracy", trainRealAccuracy.embedding());
-      b.put("downstream_accuracy_tfidf", trainRealAccuracy.tfidf());
-      b.put("downstream_accuracy_se", trainRealAccuracy.embeddingStandardError());
-      b.put("downstream_accuracy_tfidf_se", trainRealAccuracy.tfidfStandardError());
+      trainRealAccuracy.writeTo(baselines.putObject("train_real"));
     }
     if (majority != null) {
       ObjectNode b = baselines.putObject("majority_class");
@@ -250,14 +243,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     return Double.isNaN(se) ? f(v) : String.format(Locale.ROOT, "%.4f+-%.4f", v, se);
   }
 
-  private JobConfig config(String path) {
-    List<String> sets = new ArrayList<>(overrides);
-    sets.add("input.path=" + path);
-    sets.add("input.user_column=");
-    if (config == null) {
-      sets.add("labels.names=[unused]");
-    }
-    return ConfigLoader.load(config, sets);
+  /** The config's input and embedder settings, reading {@code path} (users are not needed here). */
+  private CorpusSettings settings(String path) {
+    return config.load("dpsynth evaluate", (file, overrides) -> {
+      List<String> sets = new ArrayList<>(overrides);
+      sets.add("input.path=" + path);
+      sets.add("input.user_column=");
+      return CorpusSettings.load(file, sets);
+    });
   }
 
   private static void requireLabels(Evaluation.Corpus c, String option) {
@@ -266,12 +259,25 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  private static Evaluation.Corpus readReal(SparkSession spark, JobConfig cfg, String path, String option) {
+  private static Evaluation.Corpus readReal(SparkSession spark, CorpusSettings cfg, String path, String option) {
     Dataset<Row> rows = CorpusReader.read(spark, cfg.input()).filter("text is not null and trim(text) != ''");
-    boolean labelled = cfg.input().hasLabels();
+    return embedded(spark, rows, cfg.input().hasLabels(), cfg, option + " " + path + ": need at least 2 records with text");
+  }
+
+  private Evaluation score(SparkSession spark, CorpusSettings cfg, String path, Evaluation.Corpus realCorpus) {
+    Dataset<Row> syn = spark.read().parquet(path);
+    Evaluation.Corpus s = embedded(spark, syn, List.of(syn.columns()).contains("label"), cfg, path + ": need at least 2 synthetic texts");
+    Evaluation e = Evaluation.of(realCorpus, s, k);
+    if (realCorpus.labelled() && s.labelled()) {
+      e = e.withDownstream(DownstreamClassifier.evaluate(spark, s.asLabelled(), realCorpus.asLabelled()));
+    }
+    return e;
+  }
+
+  /** The texts (and labels) of {@code rows}, embedded; one collect for both columns, so they stay paired. */
+  private static Evaluation.Corpus embedded(SparkSession spark, Dataset<Row> rows, boolean labelled, CorpusSettings cfg, String tooFew) {
     List<String> texts = new ArrayList<>();
     List<String> labels = labelled ? new ArrayList<>() : null;
-    // One collect for both columns, so texts and labels stay paired.
     for (Row r : (labelled ? rows.select("text", "label") : rows.select("text")).collectAsList()) {
       texts.add(r.getString(0));
       if (labelled) {
@@ -279,30 +285,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
     }
     if (texts.size() < 2) {
-      throw new IllegalArgumentException(option + " " + path + ": need at least 2 records with text");
+      throw new IllegalArgumentException(tooFew);
     }
     return new Evaluation.Corpus(texts, labels, ModelCalls.embed(spark, cfg.embedder(), null, texts));
-  }
-
-  private Evaluation score(SparkSession spark, JobConfig cfg, String path, Evaluation.Corpus realCorpus) {
-    Dataset<Row> syn = spark.read().parquet(path);
-    boolean labelled = List.of(syn.columns()).contains("label");
-    List<String> texts = new ArrayList<>();
-    List<String> labels = labelled ? new ArrayList<>() : null;
-    for (Row r : (labelled ? syn.select("text", "label") : syn.select("text")).collectAsList()) {
-      texts.add(r.getString(0));
-      if (labelled) {
-        labels.add(r.isNullAt(1) ? "" : String.valueOf(r.get(1)));
-      }
-    }
-    if (texts.size() < 2) {
-      throw new IllegalArgumentException(path + ": need at least 2 synthetic texts");
-    }
-    Evaluation.Corpus s = new Evaluation.Corpus(texts, labels, ModelCalls.embed(spark, cfg.embedder(), null, texts));
-    Evaluation e = Evaluation.of(realCorpus, s, k);
-    if (realCorpus.labelled() && s.labelled()) {
-      e = e.withDownstream(DownstreamClassifier.evaluate(spark, s.asLabelled(), realCorpus.asLabelled()));
-    }
-    return e;
   }
 }

@@ -20,6 +20,7 @@ import org.dpsynth.fewshot.InContextClassifier;
 import org.dpsynth.foundation.Generator;
 import org.dpsynth.foundation.Models;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,11 +37,8 @@ import picocli.CommandLine.Option;
       "private examples (epsilon infinity: a NON-PRIVATE operator baseline; add --no-real to skip)."
     })
 public final class FewShotEvalCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "The few-shot config the runs used.")
-  Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
-  List<String> overrides = new ArrayList<>();
+  /** The few-shot config the runs used. */
+  @Mixin ConfigOptions config;
 
   @Option(names = "--runs", arity = "0..*", paramLabel = "DIR", description = "Run directories of `fewshot`.")
   List<Path> runs = new ArrayList<>();
@@ -50,7 +48,7 @@ public final class FewShotEvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FewShotConfig cfg = FewShotConfig.load(config, overrides);
+    FewShotConfig cfg = config.load("dpsynth fewshot-eval", FewShotConfig::load);
     var f = cfg.fewshot();
     List<String> labels = cfg.labels().names();
     Generator generator = Models.generator(cfg.generator(), null);

@@ -1,12 +1,10 @@
 package org.dpsynth.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.concurrent.Callable;
 import org.dpsynth.privacy.PldAccountant;
 import org.dpsynth.privacy.RdpAccountant;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,33 +23,11 @@ import picocli.CommandLine.Option;
       "relative of the true epsilon, also for 10^4+ steps) or rdp (Renyi DP, integer orders: looser)."
     })
 final class PoissonGaussianCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  @Mixin AccountingOptions options;
 
-  static final class Given {
-    @Option(names = "--sigma", required = true, description = "Noise multiplier (noise stddev / sensitivity).")
-    Double sigma;
-
-    @Option(names = "--epsilon", required = true, description = "Target epsilon: print the calibrated sigma.")
-    Double epsilon;
-  }
-
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  Given given;
-
-  @Option(names = "--q", required = true, description = "Poisson sampling rate in (0, 1].")
-  double q;
-
-  @Option(names = "--steps", required = true, description = "Number of steps T.")
-  long steps;
-
-  @Option(names = "--delta", required = true, description = "Target delta.")
-  double delta;
-
-  @Option(names = "--method", defaultValue = "pld", description = "pld or rdp (default: ${DEFAULT-VALUE}).")
-  String method;
-
-  @Option(names = "--json", description = "Print one JSON object.")
-  boolean json;
+  @Option(names = "--q", required = true, description = "Poisson sampling rate in (0, 1].") double q;
+  @Option(names = "--steps", required = true, description = "Number of steps T.") long steps;
+  @Option(names = "--method", defaultValue = "pld", description = "pld or rdp (default: ${DEFAULT-VALUE}).") String method;
 
   @Override
   public Integer call() throws Exception {
@@ -59,31 +35,23 @@ final class PoissonGaussianCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--method must be pld or rdp, got " + method);
     }
     boolean pld = method.equals("pld");
+    double delta = options.delta;
+    Double given = options.givenSigma();
     double sigma;
-    if (given.sigma != null) {
-      sigma = given.sigma;
+    if (given != null) {
+      sigma = given;
     } else {
+      double target = options.given.epsilon;
       sigma = pld
-          ? PldAccountant.calibrateNoiseMultiplier(q, given.epsilon, delta, steps)
-          : RdpAccountant.calibrateNoiseMultiplier(q, given.epsilon, delta, steps);
+          ? PldAccountant.calibrateNoiseMultiplier(q, target, delta, steps)
+          : RdpAccountant.calibrateNoiseMultiplier(q, target, delta, steps);
     }
     double epsilon = pld
         ? PldAccountant.epsilon(q, sigma, steps, delta)
         : RdpAccountant.epsilon(q, sigma, steps, delta);
-    if (json) {
-      ObjectNode o = JSON.createObjectNode();
-      o.put("mechanism", "poisson-gaussian");
-      o.put("method", method);
-      o.put("epsilon", epsilon);
-      o.put("delta", delta);
-      o.put("sigma", sigma);
-      o.put("steps", steps);
-      o.put("q", q);
-      System.out.println(JSON.writeValueAsString(o));
-    } else {
-      System.out.printf("epsilon = %.6g  (delta = %.3g, sigma = %.6g, q = %.6g, steps = %d, method = %s)%n",
-          epsilon, delta, sigma, q, steps, method);
-    }
+    options.print(String.format("epsilon = %.6g  (delta = %.3g, sigma = %.6g, q = %.6g, steps = %d, method = %s)",
+        epsilon, delta, sigma, q, steps, method),
+        "mechanism", "poisson-gaussian", "method", method, "epsilon", epsilon, "delta", delta, "sigma", sigma, "steps", steps, "q", q);
     return 0;
   }
 }

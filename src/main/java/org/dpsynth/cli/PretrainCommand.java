@@ -1,16 +1,14 @@
 package org.dpsynth.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.dpft.ModelFile;
 import org.dpsynth.dpft.Pretraining;
 import org.dpsynth.run.Storage;
 import org.dpsynth.text.PublicCorpus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pretrain}: trains the fine-tuning job's language model on the PUBLIC corpus only. */
@@ -22,11 +20,8 @@ import picocli.CommandLine.Option;
       "no private data) and write it to model.pretrained (or --out). dpft does this on first use."
     })
 public final class PretrainCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "A dpft config (its pretrain and model sections are used).")
-  Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set pretrain.epochs=3 (repeatable).")
-  List<String> overrides = new ArrayList<>();
+  /** A dpft config: its pretrain and model sections are used. */
+  @Mixin ConfigOptions config;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Model file to write, a Hadoop URI or a path (default: model.pretrained).")
   String out;
@@ -36,9 +31,9 @@ public final class PretrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    DpftConfig cfg = DpftConfig.load(config, overrides);
+    DpftConfig cfg = config.load("dpsynth pretrain", DpftConfig::load);
     org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
-    org.apache.hadoop.fs.Path file = Storage.qualify(out != null ? out : cfg.model().pretrained(), conf);
+    Path file = Storage.qualify(out != null ? out : cfg.model().pretrained(), conf);
     if (Storage.isFile(file, conf) && !force) {
       Pretraining.loadOrBuild(cfg.pretrain(), file.toString(), conf, System.out);
       System.out.println(file + " exists and matches the pretrain configuration (use --force to retrain)");

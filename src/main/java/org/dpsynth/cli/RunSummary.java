@@ -2,7 +2,7 @@ package org.dpsynth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +17,7 @@ import org.dpsynth.run.RunDirectory;
  * run: retrying will not help) or {@code failed}.
  */
 record RunSummary(String command, String runId, String status, Double epsilon, Double delta, Map<String, String> outputs) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   /**
    * The summary of a finished run, from its public manifest.
@@ -46,16 +46,13 @@ record RunSummary(String command, String runId, String status, Double epsilon, D
     return new RunSummary(command, null, status, null, null, Map.of());
   }
 
+  /** One line of JSON: the record's fields in order, keys in snake_case ({@code run_id}). */
   String toJson() {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("command", command);
-    o.put("run_id", runId);
-    o.put("status", status);
-    o.put("epsilon", epsilon);
-    o.put("delta", delta);
-    ObjectNode paths = o.putObject("outputs");
-    outputs.forEach(paths::put);
-    return o.toString();
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the run summary", e);
+    }
   }
 
   /** A job the command runs; it returns the summary of the finished run. */

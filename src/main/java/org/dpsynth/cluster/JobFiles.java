@@ -150,7 +150,7 @@ public final class JobFiles {
    */
   public static int shipPromptTemplates(SparkSession spark, JobConfig.Generator generator) {
     String dir = generator.promptTemplatesDir();
-    if (!"openai".equals(generator.type()) || dir == null || dir.isBlank()) {
+    if (generator.type() != JobConfig.ModelType.OPENAI || dir == null || dir.isBlank()) {
       return 0;
     }
     List<String> uris = new ArrayList<>();

@@ -1,15 +1,20 @@
 package org.dpsynth.config;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,9 +39,22 @@ public final class ConfigLoader {
           .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS);
+          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+          .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+          .registerModule(modesInLowerCase());
 
   private ConfigLoader() {}
+
+  /** Writes every mode enum as its config spelling ({@link Modes#key}); reading ignores case. */
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static SimpleModule modesInLowerCase() {
+    return new SimpleModule("dpsynth-modes").addSerializer(Enum.class, new StdSerializer<Enum>(Enum.class) {
+      @Override
+      public void serialize(Enum mode, JsonGenerator out, SerializerProvider provider) throws IOException {
+        out.writeString(Modes.key(mode));
+      }
+    });
+  }
 
   /** The PE job configuration from {@code file} (may be null: defaults only) with overrides applied. */
   public static JobConfig load(Path file, List<String> overrides) {
@@ -187,6 +205,9 @@ public final class ConfigLoader {
     }
     if (type == String.class) {
       return "a string";
+    }
+    if (type.isEnum()) {
+      return Modes.oneOf(type);
     }
     if (List.class.isAssignableFrom(type)) {
       return "a list";

@@ -1,15 +1,18 @@
 package org.dpsynth.config;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * A whole job configuration, bound from YAML or JSON (keys in snake_case). Defaults live in the
- * classpath resource {@code dpsynth/defaults.yaml}; a user file and {@code --set} overrides are
- * merged on top of them by {@link ConfigLoader}, so every field here is present after loading.
+ * Private Evolution's job configuration, bound from YAML or JSON (keys in snake_case), and the
+ * settings records every method's configuration is made of: {@link Input}, {@link Labels}, {@link
+ * Privacy}, {@link Embedder}, {@link Generator}, {@link Output} and {@link Budget} each check their
+ * own keys ({@code validate(Errors)}, dotted key in every message) and modes are enums. Defaults
+ * live in the classpath resource {@code dpsynth/defaults.yaml}; a user file and {@code --set}
+ * overrides are merged on top of them by {@link ConfigLoader}, so every field is present after
+ * loading.
  */
 public record JobConfig(
     Input input,
@@ -20,6 +23,9 @@ public record JobConfig(
     Generator generator,
     Output output,
     Budget budget) implements Serializable {
+
+  /** Formats a reader accepts ({@code auto}: from the file name). */
+  private static final List<String> FORMATS = List.of("auto", "parquet", "jsonl", "json", "csv");
 
   /** Where the private corpus is and how to read it. */
   public record Input(
@@ -44,6 +50,13 @@ public record JobConfig(
     public String datasetName() {
       return dataset == null || dataset.isBlank() ? path : dataset;
     }
+
+    public void validate(Errors e) {
+      e.requireText(path, "input.path", "a file or directory path");
+      e.require(FORMATS.contains(format == null ? "" : format.toLowerCase(Locale.ROOT)), "input.format", "one of auto, parquet, jsonl, csv");
+      e.requireText(textColumn, "input.text_column", "a column name");
+      e.require(maxRecordsPerUser >= 1, "input.max_records_per_user", "an integer >= 1");
+    }
   }
 
   /**
@@ -52,15 +65,38 @@ public record JobConfig(
    * release counts {@code records} per label (the default) or {@code users}, each user's count
    * vector clipped to {@code clip} (0: the record cap) — see {@code run.LabelShares}.
    */
-  public record Labels(List<String> names, String proportions, Map<String, Double> weights, String shares, double clip)
+  public record Labels(List<String> names, Proportions proportions, Map<String, Double> weights, Shares shares, double clip)
       implements Serializable {
+
+    /** Where the label proportions come from. */
+    public enum Proportions { PUBLIC, DP }
+
+    /** What a DP label release counts per label. */
+    public enum Shares { RECORDS, USERS }
+
     public boolean dpProportions() {
-      return "dp".equals(proportions);
+      return proportions == Proportions.DP;
     }
 
     /** True when the DP release counts users per label rather than records. */
     public boolean users() {
-      return "users".equals(shares);
+      return shares == Shares.USERS;
+    }
+
+    /** Checks the label keys; {@code names} is needed only when the input has a label column. */
+    public void validate(Errors e, Input input) {
+      e.require(names != null && !names.isEmpty() || !input.hasLabels(), "labels.names",
+          "the public list of labels (needed when input.label_column is set)");
+      e.require(proportions != null, "labels.proportions", Modes.oneOf(Proportions.class));
+      e.require(shares != null, "labels.shares", Modes.oneOf(Shares.class));
+      e.require(clip >= 0 && Double.isFinite(clip), "labels.clip",
+          "a number >= 0 (the L2 bound of one user's label-count vector; 0 means input.max_records_per_user)");
+      if (weights != null) {
+        weights.forEach((label, w) -> {
+          e.require(names != null && names.contains(label), "labels.weights." + label, "a label listed in labels.names");
+          e.require(w != null && w >= 0, "labels.weights." + label, "a weight >= 0");
+        });
+      }
     }
   }
 
@@ -70,7 +106,14 @@ public record JobConfig(
    * minUsers}, a public lower bound on the number of users that delta is checked against (delta
    * must be below 1/minUsers; the exact count is private and is never compared with delta).
    */
-  public record Privacy(Double epsilon, double delta, Double sigma, double clip, String noise, long minUsers) implements Serializable {}
+  public record Privacy(Double epsilon, double delta, Double sigma, double clip, String noise, long minUsers)
+      implements PrivacyTarget, Serializable {
+
+    /** Checks {@code privacy.clip}; {@code what} says what it bounds in this method. */
+    public void validateClip(Errors e, String what) {
+      e.require(clip > 0 && Double.isFinite(clip), "privacy.clip", "a finite number > 0 (" + what + ")");
+    }
+  }
 
   /** Private Evolution parameters (Lin et al. 2024; Xie et al. 2024). */
   public record Pe(
@@ -78,14 +121,20 @@ public record JobConfig(
       int populationSize,
       List<Integer> populationSchedule,
       int k,
-      String distance,
+      Distance distance,
       double threshold,
-      String selection,
+      SelectionMethod selection,
       List<Double> variationDegrees,
       int fold,
       boolean keepSelected,
       int lookahead,
       long seed) implements Serializable {
+
+    /** The embedding distance votes use. */
+    public enum Distance { COSINE, L2 }
+
+    /** How the next population's parents are chosen from the noisy histogram. */
+    public enum SelectionMethod { SAMPLE, RANK }
 
     /** Population size at iteration t (0 = initial population). */
     public int populationAt(int t) {
@@ -99,11 +148,30 @@ public record JobConfig(
     public double degreeAt(int t) {
       return variationDegrees.get(Math.min(t - 1, variationDegrees.size() - 1));
     }
+
+    public void validate(Errors e) {
+      e.require(iterations >= 0, "pe.iterations", "an integer >= 0");
+      e.require(populationSize >= 1, "pe.population_size", "an integer >= 1");
+      if (populationSchedule != null) {
+        e.require(populationSchedule.stream().allMatch(n -> n != null && n >= 1), "pe.population_schedule", "a list of integers >= 1");
+      }
+      e.require(k >= 1, "pe.k", "an integer >= 1");
+      e.require(distance != null, "pe.distance", Modes.oneOf(Distance.class));
+      e.require(threshold >= 0, "pe.threshold", "a number >= 0 (in units of the noise standard deviation)");
+      e.require(selection != null, "pe.selection", Modes.oneOf(SelectionMethod.class));
+      e.require(variationDegrees != null && !variationDegrees.isEmpty() && variationDegrees.stream().allMatch(d -> d != null && d >= 0 && d <= 1),
+          "pe.variation_degrees", "a non-empty list of numbers in [0, 1]");
+      e.require(fold >= 1, "pe.fold", "an integer >= 1");
+      e.require(lookahead >= 0, "pe.lookahead", "an integer >= 0");
+    }
   }
 
-  /** Which embedding model votes run in. */
+  /** Where a model runs: the embedded one or an OpenAI-compatible HTTP endpoint. */
+  public enum ModelType { MINILM, LOCAL, OPENAI }
+
+  /** Which embedding model votes run in ({@code minilm} or {@code openai}). */
   public record Embedder(
-      String type,
+      ModelType type,
       int threads,
       int batchSize,
       String baseUrl,
@@ -112,18 +180,27 @@ public record JobConfig(
       int maxConcurrency,
       int maxAttempts,
       double timeoutSeconds,
-      boolean quantized) implements Serializable {}
+      boolean quantized) implements Serializable {
+
+    public void validate(Errors e) {
+      e.require(type == ModelType.MINILM || type == ModelType.OPENAI, "embedder.type", "'minilm' or 'openai'");
+      e.require(threads >= 1, "embedder.threads", "an integer >= 1");
+      e.require(batchSize >= 1, "embedder.batch_size", "an integer >= 1");
+      Endpoint.validate(e, "embedder", type, baseUrl, model, maxConcurrency, maxAttempts, timeoutSeconds);
+    }
+  }
 
   /**
-   * Which generator produces and varies synthetic samples. For {@code type: local}, {@code
-   * publicCorpus} (with its format and column names, in the style of {@code input.*}) is the public
-   * text the embedded model learns from instead of the built-in corpus, and {@code mode} says
-   * whether it writes every sample ({@code ngram}) or also hands out copies of public records
-   * ({@code public}: the random API draws public records, and a {@code publicShare} of variations
-   * are public near neighbours of the parent, within the {@code publicNeighbours} nearest at degree 1).
+   * Which generator ({@code local} or {@code openai}) produces and varies synthetic samples. For
+   * {@code type: local}, {@code publicCorpus} (with its format and column names, in the style of
+   * {@code input.*}) is the public text the embedded model learns from instead of the built-in
+   * corpus, and {@code mode} says whether it writes every sample ({@code ngram}) or also hands out
+   * copies of public records ({@code public}: the random API draws public records, and a {@code
+   * publicShare} of variations are public near neighbours of the parent, within the {@code
+   * publicNeighbours} nearest at degree 1).
    */
   public record Generator(
-      String type,
+      ModelType type,
       String baseUrl,
       String model,
       String apiKeyEnv,
@@ -134,13 +211,16 @@ public record JobConfig(
       int maxConcurrency,
       int maxAttempts,
       double timeoutSeconds,
-      String mode,
+      Mode mode,
       String publicCorpus,
       String publicFormat,
       String publicTextColumn,
       String publicLabelColumn,
       double publicShare,
       int publicNeighbours) implements Serializable {
+
+    /** What the embedded generator writes: every sample ({@code ngram}) or also public copies. */
+    public enum Mode { NGRAM, PUBLIC }
 
     /** The same settings with another prompt templates directory. */
     public Generator withPromptTemplatesDir(String dir) {
@@ -158,37 +238,46 @@ public record JobConfig(
       return publicLabelColumn != null && !publicLabelColumn.isBlank();
     }
 
-    /** The checks of the generator keys; shared by every job config that has a generator. */
-    public List<String> errors() {
-      List<String> errors = new ArrayList<>();
-      require(errors, List.of("local", "openai").contains(type), "generator.type", "'local' or 'openai'");
-      require(errors, maxConcurrency >= 1, "generator.max_concurrency", "an integer >= 1");
-      require(errors, maxAttempts >= 1, "generator.max_attempts", "an integer >= 1");
-      require(errors, timeoutSeconds > 0, "generator.timeout_seconds", "a number > 0");
-      require(errors, temperature >= 0 && temperature <= 2, "generator.temperature", "a number in [0, 2]");
-      require(errors, maxTokens >= 1, "generator.max_tokens", "an integer >= 1");
-      if ("openai".equals(type)) {
-        require(errors, baseUrl != null && baseUrl.matches("https?://.+"), "generator.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
-        require(errors, model != null && !model.isBlank(), "generator.model", "a model name");
-      }
-      require(errors, List.of("ngram", "public").contains(mode), "generator.mode", "'ngram' (the embedded model writes every sample) or 'public' (it also copies public records)");
-      String fmt = publicFormat == null ? "" : publicFormat.toLowerCase(Locale.ROOT);
-      require(errors, List.of("auto", "parquet", "jsonl", "json", "csv").contains(fmt), "generator.public_format", "one of auto, parquet, jsonl, csv");
-      require(errors, publicTextColumn != null && !publicTextColumn.isBlank(), "generator.public_text_column", "a column name");
-      require(errors, publicShare >= 0 && publicShare <= 1, "generator.public_share", "a number in [0, 1]");
-      require(errors, publicNeighbours >= 1, "generator.public_neighbours", "an integer >= 1");
-      if ("public".equals(mode)) {
-        require(errors, "local".equals(type), "generator.mode", "'ngram' when generator.type is openai (public mode is a mode of the embedded generator)");
+    /** Checks the generator keys; shared by every job config that has a generator. */
+    public void validate(Errors e) {
+      e.require(type == ModelType.LOCAL || type == ModelType.OPENAI, "generator.type", "'local' or 'openai'");
+      e.require(temperature >= 0 && temperature <= 2, "generator.temperature", "a number in [0, 2]");
+      e.require(maxTokens >= 1, "generator.max_tokens", "an integer >= 1");
+      Endpoint.validate(e, "generator", type, baseUrl, model, maxConcurrency, maxAttempts, timeoutSeconds);
+      e.require(mode != null, "generator.mode", "'ngram' (the embedded model writes every sample) or 'public' (it also copies public records)");
+      e.require(FORMATS.contains(publicFormat == null ? "" : publicFormat.toLowerCase(Locale.ROOT)), "generator.public_format", "one of auto, parquet, jsonl, csv");
+      e.requireText(publicTextColumn, "generator.public_text_column", "a column name");
+      e.require(publicShare >= 0 && publicShare <= 1, "generator.public_share", "a number in [0, 1]");
+      e.require(publicNeighbours >= 1, "generator.public_neighbours", "an integer >= 1");
+      if (mode == Mode.PUBLIC) {
+        e.require(type == ModelType.LOCAL, "generator.mode", "'ngram' when generator.type is openai (public mode is a mode of the embedded generator)");
       }
       if (hasPublicCorpus()) {
-        require(errors, "local".equals(type), "generator.public_corpus", "no path when generator.type is openai (only the embedded generator learns from it)");
+        e.require(type == ModelType.LOCAL, "generator.public_corpus", "no path when generator.type is openai (only the embedded generator learns from it)");
       }
-      return errors;
+    }
+  }
+
+  /** The endpoint keys the embedder and the generator share. */
+  private static final class Endpoint {
+    static void validate(Errors e, String section, ModelType type, String baseUrl, String model, int maxConcurrency, int maxAttempts,
+        double timeoutSeconds) {
+      e.require(maxConcurrency >= 1, section + ".max_concurrency", "an integer >= 1");
+      e.require(maxAttempts >= 1, section + ".max_attempts", "an integer >= 1");
+      e.require(timeoutSeconds > 0, section + ".timeout_seconds", "a number > 0");
+      if (type == ModelType.OPENAI) {
+        e.require(baseUrl != null && baseUrl.matches("https?://.+"), section + ".base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
+        e.requireText(model, section + ".model", "a model name");
+      }
     }
   }
 
   /** Where the run directory goes. */
-  public record Output(String dir) implements Serializable {}
+  public record Output(String dir) implements Serializable {
+    public void validate(Errors e) {
+      e.requireText(dir, "output.dir", "a directory path");
+    }
+  }
 
   /**
    * A cap on the epsilon spent on one dataset across runs and methods (0 = no cap), and where the
@@ -198,92 +287,32 @@ public record JobConfig(
    */
   public record Budget(double totalEpsilon, String ledger, String ledgerUser, String ledgerPasswordEnv) implements Serializable {
     /** Checks the budget keys; messages name the dotted key. */
-    public void validate(List<String> errors) {
-      require(errors, totalEpsilon >= 0 && Double.isFinite(totalEpsilon), "budget.total_epsilon", "a number >= 0 (0 means no cap)");
-      require(errors, ledgerPasswordEnv == null || ledgerPasswordEnv.isBlank() || ledgerPasswordEnv.matches("[A-Za-z_][A-Za-z0-9_]*"),
+    public void validate(Errors e) {
+      e.require(totalEpsilon >= 0 && Double.isFinite(totalEpsilon), "budget.total_epsilon", "a number >= 0 (0 means no cap)");
+      e.require(ledgerPasswordEnv == null || ledgerPasswordEnv.isBlank() || ledgerPasswordEnv.matches("[A-Za-z_][A-Za-z0-9_]*"),
           "budget.ledger_password_env", "the NAME of an environment variable (the password itself never goes in a config)");
     }
   }
 
-  /** Checks values that binding alone cannot; every message names the key and expected form. */
-  public JobConfig validate() {
-    List<String> errors = new ArrayList<>();
-    require(errors, input.path() != null && !input.path().isBlank(), "input.path", "a file or directory path");
-    String fmt = input.format() == null ? "" : input.format().toLowerCase(Locale.ROOT);
-    require(errors, List.of("auto", "parquet", "jsonl", "json", "csv").contains(fmt), "input.format", "one of auto, parquet, jsonl, csv");
-    require(errors, input.textColumn() != null && !input.textColumn().isBlank(), "input.text_column", "a column name");
-    require(errors, input.maxRecordsPerUser() >= 1, "input.max_records_per_user", "an integer >= 1");
-    if (privacy.epsilon() == null && privacy.sigma() == null) {
-      errors.add("privacy.epsilon: give a target epsilon > 0 (or privacy.sigma to report epsilon)");
-    }
-    if (privacy.epsilon() != null) {
-      require(errors, privacy.epsilon() > 0 && Double.isFinite(privacy.epsilon()), "privacy.epsilon", "a finite number > 0");
-    }
-    if (privacy.sigma() != null) {
-      require(errors, privacy.sigma() > 0 && Double.isFinite(privacy.sigma()), "privacy.sigma", "a finite noise multiplier > 0");
-    }
-    require(errors, privacy.delta() > 0 && privacy.delta() < 1, "privacy.delta", "a number in (0, 1)");
-    require(errors, privacy.minUsers() >= 1, "privacy.min_users", "an integer >= 1 (a public lower bound on the number of users)");
-    if (privacy.minUsers() >= 1 && privacy.delta() > 0 && privacy.delta() < 1) {
-      require(errors, privacy.delta() * privacy.minUsers() < 1, "privacy.delta",
-          "a number below 1/privacy.min_users = " + (1.0 / privacy.minUsers()) + " (delta >= 1/n allows releasing one user's records outright)");
-    }
-    require(errors, privacy.clip() > 0 && Double.isFinite(privacy.clip()), "privacy.clip", "a finite number > 0");
-    require(errors, privacy.noise() != null && (privacy.noise().equals("secure") || privacy.noise().matches("seeded:-?\\d+")),
-        "privacy.noise", "'secure', or 'seeded:<integer>' for tests only");
-    require(errors, labels.names() != null && !labels.names().isEmpty() || !input.hasLabels(), "labels.names",
-        "the public list of labels (needed when input.label_column is set)");
-    require(errors, List.of("public", "dp").contains(labels.proportions()), "labels.proportions", "'public' or 'dp'");
-    require(errors, List.of("records", "users").contains(labels.shares()), "labels.shares", "'records' or 'users'");
-    require(errors, labels.clip() >= 0 && Double.isFinite(labels.clip()), "labels.clip",
-        "a number >= 0 (the L2 bound of one user's label-count vector; 0 means input.max_records_per_user)");
-    if (labels.weights() != null) {
-      for (Map.Entry<String, Double> w : labels.weights().entrySet()) {
-        require(errors, labels.names() != null && labels.names().contains(w.getKey()), "labels.weights." + w.getKey(), "a label listed in labels.names");
-        require(errors, w.getValue() != null && w.getValue() >= 0, "labels.weights." + w.getKey(), "a weight >= 0");
-      }
-    }
-    require(errors, pe.iterations() >= 0, "pe.iterations", "an integer >= 0");
-    require(errors, pe.populationSize() >= 1, "pe.population_size", "an integer >= 1");
-    if (pe.populationSchedule() != null) {
-      for (Integer n : pe.populationSchedule()) {
-        require(errors, n != null && n >= 1, "pe.population_schedule", "a list of integers >= 1");
-      }
-    }
-    require(errors, pe.k() >= 1, "pe.k", "an integer >= 1");
-    require(errors, List.of("cosine", "l2").contains(pe.distance()), "pe.distance", "'cosine' or 'l2'");
-    require(errors, pe.threshold() >= 0, "pe.threshold", "a number >= 0 (in units of the noise standard deviation)");
-    require(errors, List.of("sample", "rank").contains(pe.selection()), "pe.selection", "'sample' or 'rank'");
-    require(errors, pe.variationDegrees() != null && !pe.variationDegrees().isEmpty(), "pe.variation_degrees", "a non-empty list of numbers in [0, 1]");
-    if (pe.variationDegrees() != null) {
-      for (Double d : pe.variationDegrees()) {
-        require(errors, d != null && d >= 0 && d <= 1, "pe.variation_degrees", "a non-empty list of numbers in [0, 1]");
-      }
-    }
-    require(errors, pe.fold() >= 1, "pe.fold", "an integer >= 1");
-    require(errors, pe.lookahead() >= 0, "pe.lookahead", "an integer >= 0");
-    require(errors, List.of("minilm", "openai").contains(embedder.type()), "embedder.type", "'minilm' or 'openai'");
-    require(errors, embedder.threads() >= 1, "embedder.threads", "an integer >= 1");
-    require(errors, embedder.batchSize() >= 1, "embedder.batch_size", "an integer >= 1");
-    if ("openai".equals(embedder.type())) {
-      require(errors, embedder.baseUrl() != null && embedder.baseUrl().matches("https?://.+"), "embedder.base_url", "an http(s) URL such as http://127.0.0.1:8000/v1");
-      require(errors, embedder.model() != null && !embedder.model().isBlank(), "embedder.model", "a model name");
-    }
-    require(errors, embedder.maxConcurrency() >= 1, "embedder.max_concurrency", "an integer >= 1");
-    require(errors, embedder.maxAttempts() >= 1, "embedder.max_attempts", "an integer >= 1");
-    require(errors, embedder.timeoutSeconds() > 0, "embedder.timeout_seconds", "a number > 0");
-    errors.addAll(generator.errors());
-    require(errors, output.dir() != null && !output.dir().isBlank(), "output.dir", "a directory path");
-    budget.validate(errors);
-    if (!errors.isEmpty()) {
-      throw new ConfigException("Invalid configuration:\n  " + String.join("\n  ", errors));
-    }
-    return this;
+  /** The checks of the sections every method on labelled private records has; {@code clipBounds}: what privacy.clip bounds. */
+  static Errors privateRecords(Input input, Labels labels, Privacy privacy, String clipBounds) {
+    Errors errors = new Errors();
+    input.validate(errors);
+    labels.validate(errors, input);
+    privacy.validate(errors);
+    privacy.validateClip(errors, clipBounds);
+    return errors;
   }
 
-  private static void require(List<String> errors, boolean ok, String key, String expected) {
-    if (!ok) {
-      errors.add(key + ": expected " + expected);
-    }
+  /** Checks values that binding alone cannot; every message names the key and expected form. */
+  public JobConfig validate() {
+    Errors errors = privateRecords(input, labels, privacy, "the L2 bound of one user's vote vector");
+    pe.validate(errors);
+    embedder.validate(errors);
+    generator.validate(errors);
+    output.validate(errors);
+    budget.validate(errors);
+    errors.throwIfAny();
+    return this;
   }
 }

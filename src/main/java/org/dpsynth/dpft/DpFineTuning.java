@@ -21,6 +21,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.dpsynth.config.ConfigException;
 import org.dpsynth.config.DpftConfig;
+import org.dpsynth.config.Modes;
 import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.data.InputException;
@@ -270,7 +271,7 @@ public final class DpFineTuning {
     for (int step = from.done() + 1; step <= to; step++) {
       long[] sum = DpSgdJob.gradientSum(users, shape, params, samplingFor(step), plan.samplingRate(), cfg.dpft().examplesPerUser(), mech);
       double[] g = DpSgdStep.noisyMeanGradient(sum, mech, plan.noiseStddev(), noise, expectedBatch);
-      if ("adam".equals(cfg.dpft().optimizer())) {
+      if (cfg.dpft().optimizer() == DpftConfig.Training.Optimizer.ADAM) {
         adam.step(params, g, cfg.dpft().learningRate());
       } else {
         Adam.sgd(params, g, cfg.dpft().learningRate());
@@ -367,7 +368,7 @@ public final class DpFineTuning {
     }
     p.put("max_records_per_user", cfg.input().maxRecordsPerUser());
     p.put("examples_per_user_per_step", cfg.dpft().examplesPerUser());
-    p.put("label_proportions", cfg.labels().proportions());
+    p.put("label_proportions", Modes.key(cfg.labels().proportions()));
     p.put("min_users", cfg.privacy().minUsers());
     p.put("dataset_epsilon", privateRun.datasetEpsilon());
     ArrayNode labelNames = m.putArray("labels");

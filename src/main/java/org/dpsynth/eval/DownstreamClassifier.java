@@ -50,6 +50,14 @@ public final class DownstreamClassifier {
       this(embedding, tfidf, 0, null, null);
     }
 
+    /** Writes the two accuracies and their standard errors into {@code o} (the evaluation JSON's keys). */
+    public void writeTo(com.fasterxml.jackson.databind.node.ObjectNode o) {
+      o.put("downstream_accuracy", embedding);
+      o.put("downstream_accuracy_tfidf", tfidf);
+      o.put("downstream_accuracy_se", embeddingStandardError());
+      o.put("downstream_accuracy_tfidf_se", tfidfStandardError());
+    }
+
     /** Binomial standard error of {@link #embedding}: sqrt(a(1 − a)/n) over the test records. */
     public double embeddingStandardError() {
       return standardError(embedding, n);

@@ -88,10 +88,7 @@ public record Evaluation(int real, int synthetic, double frechet, double nearest
     o.put("real_mean_words", length.realMeanWords());
     o.put("synthetic_mean_words", length.syntheticMeanWords());
     if (downstream != null) {
-      o.put("downstream_accuracy", downstream.embedding());
-      o.put("downstream_accuracy_tfidf", downstream.tfidf());
-      o.put("downstream_accuracy_se", downstream.embeddingStandardError());
-      o.put("downstream_accuracy_tfidf_se", downstream.tfidfStandardError());
+      downstream.writeTo(o);
     }
     if (memorisation != null) {
       ObjectNode mem = o.putObject("memorisation");

@@ -28,6 +28,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.dpsynth.config.FewShotConfig;
+import org.dpsynth.config.Modes;
 import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.foundation.Generator;
@@ -120,7 +121,7 @@ public final class FewShotGeneration {
   public static double[] plan(FewShotConfig cfg) {
     var f = cfg.fewshot();
     long steps = (long) f.demonstrationsPerLabel() * f.maxTokens();
-    boolean pld = cfg.privacy().accountant().equals("pld");
+    boolean pld = cfg.privacy().accountant() == FewShotConfig.Privacy.Accountant.PLD;
     double delta = cfg.privacy().delta();
     double z = cfg.privacy().sigma() != null ? cfg.privacy().sigma()
         : pld ? PldAccountant.calibrateNoiseMultiplier(f.samplingRate(), cfg.privacy().epsilon(), delta, steps)
@@ -156,7 +157,7 @@ public final class FewShotGeneration {
     ObjectNode state = loadOrCreateState(noise);
     console.printf("few-shot: %d labels x %d demonstrations, q = %.4g, M = %d, sigma (noise multiplier) = %.4g, epsilon = %.4g at delta = %.3g (%s, %d steps per label)%n",
         labels.size(), f.demonstrationsPerLabel(), f.samplingRate(), f.subsets(), z, epsilon, cfg.privacy().delta(),
-        cfg.privacy().accountant(), steps);
+        Modes.key(cfg.privacy().accountant()), steps);
     writeManifest(privateRun, "running", z, epsilon, steps);
 
     List<Demo> initial = readProgress(labels, f.demonstrationsPerLabel());
@@ -571,7 +572,7 @@ public final class FewShotGeneration {
     p.put("unit", "user");
     p.put("epsilon", epsilon);
     p.put("delta", cfg.privacy().delta());
-    p.put("accountant", cfg.privacy().accountant());
+    p.put("accountant", Modes.key(cfg.privacy().accountant()));
     p.put("epsilon_rdp_cross_check", RdpAccountant.epsilon(cfg.fewshot().samplingRate(), z, steps, cfg.privacy().delta()));
     p.put("sigma", z);
     p.put("noise_stddev", z * TokenDistributions.SENSITIVITY);

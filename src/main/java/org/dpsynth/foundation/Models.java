@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.dpsynth.config.JobConfig;
+import org.dpsynth.config.Modes;
 import org.dpsynth.foundation.ngram.LocalGenerator;
 import org.dpsynth.text.PublicCorpus;
 import org.dpsynth.foundation.openai.OpenAiEmbedder;
@@ -33,18 +34,18 @@ public final class Models {
    */
   public static Embedder embedder(JobConfig.Embedder cfg, String cacheDir) {
     return EMBEDDERS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
-      case "minilm" -> MiniLmEmbedder.shared(cfg.threads(), cfg.quantized()).withBatchSize(cfg.batchSize());
-      case "openai" -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
+      case MINILM -> MiniLmEmbedder.shared(cfg.threads(), cfg.quantized()).withBatchSize(cfg.batchSize());
+      case OPENAI -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
           cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).batchSize(cfg.batchSize()).build());
-      default -> throw new IllegalArgumentException("embedder.type: expected minilm or openai, got " + cfg.type());
+      case LOCAL -> throw new IllegalArgumentException("embedder.type: expected minilm or openai, got " + Modes.key(cfg.type()));
     });
   }
 
   /** The generator for {@code cfg} in this JVM. */
   public static Generator generator(JobConfig.Generator cfg, String cacheDir) {
     return GENERATORS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
-      case "local" -> local(cfg);
-      case "openai" -> {
+      case LOCAL -> local(cfg);
+      case OPENAI -> {
         OpenAiSettings.Builder b = settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
             cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds())
             .temperature(cfg.temperature()).maxTokens(cfg.maxTokens());
@@ -53,7 +54,7 @@ public final class Models {
         }
         yield new OpenAiGenerator(b.build());
       }
-      default -> throw new IllegalArgumentException("generator.type: expected local or openai, got " + cfg.type());
+      case MINILM -> throw new IllegalArgumentException("generator.type: expected local or openai, got " + Modes.key(cfg.type()));
     });
   }
 
@@ -69,7 +70,7 @@ public final class Models {
     if (cfg.keywords() != null && !cfg.keywords().isEmpty()) {
       g = g.withLabelKeywords(cfg.keywords());
     }
-    if ("public".equals(cfg.mode())) {
+    if (cfg.mode() == JobConfig.Generator.Mode.PUBLIC) {
       g = g.withPublicMode(new LocalGenerator.PublicMode(cfg.publicShare(), cfg.publicNeighbours()));
     }
     return g;

@@ -18,6 +18,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.dpsynth.config.JobConfig;
+import org.dpsynth.config.Modes;
 import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.data.InputException;
@@ -261,7 +262,7 @@ public final class PrivateEvolution {
         labelIdx[j] = labels.indexOf(population.get(j).label());
       }
       SyntheticIndex index = SyntheticIndex.build(embeddings, labelIdx, labels.size());
-      long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(cfg.pe().distance()), mech);
+      long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(Modes.key(cfg.pe().distance())), mech);
       privateRun.timing(STAGE_VOTE, (System.nanoTime() - v0) / 1e9);
       return mech.release(sum, plan.noiseStddev(), noise);
     });
@@ -363,7 +364,7 @@ public final class PrivateEvolution {
         w[i] = kept[members.get(i)];
       }
       int m = (int) Math.ceil(counts[l] / (double) (fold + (keep ? 1 : 0)));
-      Selection.Choice choice = Selection.choose(w, m, cfg.pe().selection(), new SplittableRandom(mix(cfg.pe().seed(), t, l, 7)));
+      Selection.Choice choice = Selection.choose(w, m, Modes.key(cfg.pe().selection()), new SplittableRandom(mix(cfg.pe().seed(), t, l, 7)));
       if (choice.uniformFallback() && !members.isEmpty()) {
         console.printf("note: iteration %d, label %s: no votes above the threshold; selecting uniformly%n", t, labels.get(l));
       }
@@ -447,7 +448,7 @@ public final class PrivateEvolution {
     p.put("accountant", "Gaussian DP (mu-GDP), exact composition");
     p.put("mu", plan.mu(plan.releases()));
     p.put("max_records_per_user", cfg.input().maxRecordsPerUser());
-    p.put("label_proportions", cfg.labels().proportions());
+    p.put("label_proportions", Modes.key(cfg.labels().proportions()));
     if (cfg.labels().dpProportions()) {
       p.put("label_shares", cfg.labels().users() ? "users" : "records");
       p.put("label_sensitivity", LabelShares.bound(cfg.labels(), cfg.input().maxRecordsPerUser()));

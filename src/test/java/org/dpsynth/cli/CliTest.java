@@ -29,6 +29,13 @@ class CliTest {
     }
   }
 
+  /** Runs a command with --json among {@code args}, checks exit code 0, and returns its JSON output. */
+  static JsonNode json(String... args) throws Exception {
+    Result r = run(args);
+    assertEquals(0, r.code(), r.err());
+    return new ObjectMapper().readTree(r.out());
+  }
+
   @Test
   void helpListsTheSubcommands() {
     Result r = run("--help");
@@ -40,9 +47,7 @@ class CliTest {
 
   @Test
   void accountGaussianJsonGivesTheKnownEpsilon() throws Exception {
-    Result r = run("account", "gaussian", "--sigma", "2.8284271", "--steps", "5", "--delta", "1e-5", "--json");
-    assertEquals(0, r.code(), r.err());
-    JsonNode j = new ObjectMapper().readTree(r.out());
+    JsonNode j = json("account", "gaussian", "--sigma", "2.8284271", "--steps", "5", "--delta", "1e-5", "--json");
     assertEquals(3.341, j.get("epsilon").asDouble(), 0.01);
     assertEquals(1e-5, j.get("delta").asDouble(), 0);
     assertEquals(2.8284271, j.get("sigma").asDouble(), 0);
@@ -51,9 +56,7 @@ class CliTest {
 
   @Test
   void accountGaussianCalibratesSigmaOnTheSafeSide() throws Exception {
-    Result r = run("account", "gaussian", "--epsilon", "1.0986122886681098", "--delta", "1e-5", "--json");
-    assertEquals(0, r.code(), r.err());
-    JsonNode j = new ObjectMapper().readTree(r.out());
+    JsonNode j = json("account", "gaussian", "--epsilon", "1.0986122886681098", "--delta", "1e-5", "--json");
     double sigma = j.get("sigma").asDouble();
     assertEquals(11.728, sigma * sigma, 11.728 * 1e-3);
     assertTrue(j.get("epsilon").asDouble() <= Math.log(3));

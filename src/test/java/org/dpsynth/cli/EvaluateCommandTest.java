@@ -16,23 +16,21 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.dpsynth.testing.SparkTestSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code evaluate --json} end to end in the test JVM: real embedding model, Spark MLlib classifier. */
+@ExtendWith(SparkMasterForCli.class)
 class EvaluateCommandTest {
   @TempDir static Path dir;
   static Path real;
   static Path synthetic;
-  static String oldMaster;
 
   @BeforeAll
   static void corpora() throws Exception {
     var spark = SparkTestSession.get();
-    oldMaster = System.getProperty("spark.master");
-    System.setProperty("spark.master", spark.sparkContext().master()); // the CLI insists on a configured master
     String[] food = {"I cook pasta with garlic and wine", "Fresh bread and butter for dinner", "We ate soup and salad",
         "The chef baked a chocolate cake", "Cheese and grapes after the meal", "Spicy curry with rice tonight"};
     String[] law = {"The judge ruled against the lawyer", "The court heard the appeal today", "A contract binds both parties",
@@ -52,15 +50,6 @@ class EvaluateCommandTest {
     Files.writeString(real, jsonl);
     synthetic = dir.resolve("synthetic.parquet");
     spark.createDataFrame(rows, schema).coalesce(1).write().parquet(synthetic.toString());
-  }
-
-  @AfterAll
-  static void restore() {
-    if (oldMaster == null) {
-      System.clearProperty("spark.master");
-    } else {
-      System.setProperty("spark.master", oldMaster);
-    }
   }
 
   @Test

@@ -11,38 +11,25 @@ import java.util.List;
 import org.dpsynth.privacy.LedgerEntry;
 import org.dpsynth.privacy.PrivacyLedger;
 import org.dpsynth.testing.RunLedger;
-import org.dpsynth.testing.SparkTestSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The privacy-run protocol as scripts see it: one budget per dataset across methods, refusals and their exit codes. */
+@ExtendWith(SparkMasterForCli.class)
 class PrivacyRunCommandTest {
   @TempDir static Path dir;
   static Path slice;
-  static String oldMaster;
 
   @BeforeAll
   static void setUp() throws Exception {
-    var spark = SparkTestSession.get();
-    oldMaster = System.getProperty("spark.master");
-    System.setProperty("spark.master", spark.sparkContext().master()); // the CLI insists on a configured master
     List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < all.size(); i += 8) {
       lines.add(all.get(i));
     }
     slice = Files.write(dir.resolve("slice.jsonl"), lines);
-  }
-
-  @AfterAll
-  static void restore() {
-    if (oldMaster == null) {
-      System.clearProperty("spark.master");
-    } else {
-      System.setProperty("spark.master", oldMaster);
-    }
   }
 
   private static List<String> fewshotArgs(Path out, String... extra) {

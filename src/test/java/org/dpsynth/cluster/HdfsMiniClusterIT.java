@@ -112,7 +112,7 @@ class HdfsMiniClusterIT {
 
     // The templates directory on HDFS: shipped with the job, found by this JVM in Spark's file directory.
     org.dpsynth.config.JobConfig.Generator g = cfg.generator();
-    org.dpsynth.config.JobConfig.Generator onHdfs = new org.dpsynth.config.JobConfig.Generator("openai", "http://127.0.0.1:9/v1", "m",
+    org.dpsynth.config.JobConfig.Generator onHdfs = new org.dpsynth.config.JobConfig.Generator(org.dpsynth.config.JobConfig.ModelType.OPENAI, "http://127.0.0.1:9/v1", "m",
         g.apiKeyEnv(), g.temperature(), g.maxTokens(), g.keywords(), g.promptTemplatesDir(), g.maxConcurrency(),
         g.maxAttempts(), g.timeoutSeconds(), g.mode(), g.publicCorpus(), g.publicFormat(), g.publicTextColumn(),
         g.publicLabelColumn(), g.publicShare(), g.publicNeighbours()).withPromptTemplatesDir(root + "/dpsynth/prompts");

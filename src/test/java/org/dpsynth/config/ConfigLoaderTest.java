@@ -24,9 +24,9 @@ class ConfigLoaderTest {
   void shippedExampleConfigsLoadAndValidate() {
     JobConfig c = ConfigLoader.load(Path.of("conf/pe-fortunes.yaml"), List.of());
     assertEquals(8, c.labels().names().size());
-    assertEquals("minilm", c.embedder().type());
+    assertEquals(JobConfig.ModelType.MINILM, c.embedder().type());
     JobConfig o = ConfigLoader.load(Path.of("conf/pe-openai.yaml"), List.of());
-    assertEquals("openai", o.generator().type());
+    assertEquals(JobConfig.ModelType.OPENAI, o.generator().type());
     assertEquals("OPENAI_API_KEY", o.generator().apiKeyEnv());
   }
 
@@ -63,12 +63,18 @@ class ConfigLoaderTest {
   @Test
   void invalidValuesAreListedWithTheirKeys() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
-        List.of("labels.names=[a]", "privacy.epsilon=-1", "privacy.delta=1.5", "pe.selection=best", "privacy.noise=insecure")));
+        List.of("labels.names=[a]", "privacy.epsilon=-1", "privacy.delta=1.5", "pe.k=0", "privacy.noise=insecure")));
     String m = e.getMessage();
     assertTrue(m.contains("privacy.epsilon: expected a finite number > 0"), m);
     assertTrue(m.contains("privacy.delta: expected a number in (0, 1)"), m);
-    assertTrue(m.contains("pe.selection: expected 'sample' or 'rank'"), m);
+    assertTrue(m.contains("pe.k: expected an integer >= 1"), m);
     assertTrue(m.contains("privacy.noise"), m);
+    // A mode is an enum: a value outside it is refused when the config is bound, naming the key and the modes.
+    ConfigException mode = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("labels.names=[a]", "pe.selection=best")));
+    assertTrue(mode.getMessage().contains("'pe.selection'") && mode.getMessage().contains("expected one of 'sample', 'rank', got 'best'"),
+        mode.getMessage());
+    ConfigException empty = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("labels.names=[a]", "pe.selection=")));
+    assertTrue(empty.getMessage().contains("pe.selection: expected one of 'sample', 'rank'"), empty.getMessage());
   }
 
   @Test

@@ -86,12 +86,19 @@ class PrivacyLedgerTest {
     assertEquals(3, other.entries().size());
   }
 
-  @Test
-  void tornFinalLineIsIgnoredCountedAndCutBeforeTheNextAppend() throws IOException {
+  /** A ledger file holding the releases {@code ids} (epsilon-4 Gaussian entries on dataset d). */
+  private Path ledgerWith(String... ids) throws IOException {
     Path file = dir.resolve("l.jsonl");
     PrivacyLedger ledger = PrivacyLedger.open(file);
-    ledger.append(entry("r1", 4, 1, "d"));
-    ledger.append(entry("r2", 4, 1, "d"));
+    for (String id : ids) {
+      ledger.append(entry(id, 4, 1, "d"));
+    }
+    return file;
+  }
+
+  @Test
+  void tornFinalLineIsIgnoredCountedAndCutBeforeTheNextAppend() throws IOException {
+    Path file = ledgerWith("r1", "r2");
     String full = Files.readString(file);
     String secondLine = full.substring(full.indexOf('\n') + 1);
     // Crash mid-append of r2: only part of its line reached the disk.
@@ -111,9 +118,7 @@ class PrivacyLedgerTest {
 
   @Test
   void completeFinalLineWithoutNewlineIsKept() throws IOException {
-    Path file = dir.resolve("l.jsonl");
-    PrivacyLedger ledger = PrivacyLedger.open(file);
-    ledger.append(entry("r1", 4, 1, "d"));
+    Path file = ledgerWith("r1");
     String text = Files.readString(file);
     Files.writeString(file, text.substring(0, text.length() - 1)); // drop the newline only
     PrivacyLedger reopened = PrivacyLedger.open(file);
@@ -125,10 +130,7 @@ class PrivacyLedgerTest {
 
   @Test
   void malformedMiddleLineNamesFileAndLineWithoutEchoingContent() throws IOException {
-    Path file = dir.resolve("l.jsonl");
-    PrivacyLedger ledger = PrivacyLedger.open(file);
-    ledger.append(entry("r1", 4, 1, "d"));
-    ledger.append(entry("r2", 4, 1, "d"));
+    Path file = ledgerWith("r1", "r2");
     List<String> lines = Files.readAllLines(file);
     String secret = "SECRET-USER-TEXT";
     Files.write(file, List.of(lines.get(0), "{\"releaseId\": \"" + secret, lines.get(1)));

@@ -147,7 +147,8 @@ class UserPublicCorpusTest {
   void configRejectsUnknownModesAndPublicSettingsForTheApiGenerator() {
     var e = assertThrows(org.dpsynth.config.ConfigException.class,
         () -> ConfigLoader.load(null, List.of("generator.mode=copy")));
-    assertTrue(e.getMessage().contains("generator.mode: expected 'ngram'"), e.getMessage());
+    assertTrue(e.getMessage().contains("'generator.mode'") && e.getMessage().contains("expected one of 'ngram', 'public', got 'copy'"),
+        e.getMessage());
     e = assertThrows(org.dpsynth.config.ConfigException.class, () -> ConfigLoader.load(null, List.of(
         "generator.type=openai", "generator.base_url=http://127.0.0.1:1/v1", "generator.model=m", "generator.public_corpus=x.jsonl")));
     assertTrue(e.getMessage().contains("generator.public_corpus: expected no path when generator.type is openai"), e.getMessage());

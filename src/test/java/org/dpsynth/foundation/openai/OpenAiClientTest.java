@@ -27,8 +27,6 @@ import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.dpsynth.foundation.openai.OpenAiCompatibleServer.Fault;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The retry, timeout, cache and secrecy behaviour of {@link OpenAiClient} against a real server.
  */
-class OpenAiClientTest {
+class OpenAiClientTest extends WithOpenAiServer {
 
   static final String KEY_ENV = "DPSYNTH_TEST_OPENAI_KEY";
   static final String SECRET = "sk-test-SECRET-4f9a1c";
@@ -46,18 +44,6 @@ class OpenAiClientTest {
 
   /** Stands for private text in a prompt: must never reach an exception message. */
   static final String PRIVATE = "patient Jane Roe was diagnosed";
-
-  OpenAiCompatibleServer server;
-
-  @BeforeEach
-  void startServer() {
-    server = OpenAiCompatibleServer.start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
 
   /** Short timeouts and backoffs so fault tests stay fast. */
   static OpenAiSettings.Builder fast(OpenAiCompatibleServer server) {

@@ -13,23 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dpsynth.foundation.Embedder.Embeddings;
 import org.dpsynth.foundation.openai.OpenAiCompatibleServer.Fault;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class OpenAiEmbedderTest {
-
-  OpenAiCompatibleServer server;
-
-  @BeforeEach
-  void startServer() {
-    server = OpenAiCompatibleServer.start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
+class OpenAiEmbedderTest extends WithOpenAiServer {
 
   private static List<String> texts(int n) {
     List<String> t = new ArrayList<>();

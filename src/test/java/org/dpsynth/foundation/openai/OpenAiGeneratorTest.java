@@ -20,24 +20,10 @@ import java.util.SplittableRandom;
 import org.dpsynth.foundation.Generator.TokenLogProb;
 import org.dpsynth.foundation.openai.OpenAiCompatibleServer.Fault;
 import org.dpsynth.foundation.openai.OpenAiCompatibleServer.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class OpenAiGeneratorTest {
-
-  OpenAiCompatibleServer server;
-
-  @BeforeEach
-  void startServer() {
-    server = OpenAiCompatibleServer.start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
+class OpenAiGeneratorTest extends WithOpenAiServer {
 
   private static String prompt(RecordedRequest r) {
     return r.json().path("messages").path(0).path("content").asText();
