@@ -90,7 +90,8 @@ public record DpftConfig(
     req(e, List.of("public", "dp").contains(labels.proportions()), "labels.proportions", "'public' or 'dp'");
     req(e, List.of("records", "users").contains(labels.shares()), "labels.shares", "'records' or 'users'");
     req(e, labels.clip() >= 0 && Double.isFinite(labels.clip()), "labels.clip",
-        "a number >= 0 (the L2 bound of one user's label-count vector; 0 means input.max_records_per_user)");
+        "a number >= 0 (the L2 bound of one user's label-count vector; 0 means labels.max_records_per_user)");
+    req(e, labels.fixedRecordCap() != null, "labels.max_records_per_user", JobConfig.Labels.CAP_FORM);
     if (labels.weights() != null) {
       labels.weights().forEach((k, v) -> {
         req(e, labels.names() != null && labels.names().contains(k), "labels.weights." + k, "a label listed in labels.names");
