@@ -63,16 +63,48 @@ public record JobConfig(
    * The label set is public configuration. Proportions are either public ({@code public}, from
    * {@code weights} or uniform) or released with DP ({@code dp}) and charged to the budget; a DP
    * release counts {@code records} per label (the default) or {@code users}, each user's count
-   * vector clipped to {@code clip} (0: the record cap) — see {@code run.LabelShares}.
+   * vector clipped to {@code clip} (0: the label release's record cap) — see {@code run.LabelShares}.
+   * {@code maxRecordsPerUser} is that release's own record cap: {@code 0} (the default) for {@code
+   * input.max_records_per_user}, an integer {@code >= 1}, or {@code auto} (a rule on public
+   * quantities only, {@code run.LabelShares#autoRecordCap}).
    */
-  public record Labels(List<String> names, Proportions proportions, Map<String, Double> weights, Shares shares, double clip)
-      implements Serializable {
+  public record Labels(List<String> names, Proportions proportions, Map<String, Double> weights, Shares shares, double clip,
+      String maxRecordsPerUser) implements Serializable {
+    /** The value of {@code labels.max_records_per_user} that asks for the public rule. */
+    public static final String AUTO_CAP = "auto";
+
+    /** What {@code labels.max_records_per_user} must be, for error messages. */
+    public static final String CAP_FORM = "an integer >= 1, 0 (= input.max_records_per_user, the default) or 'auto' "
+        + "(the largest cap whose label-count noise stddev is at most 5% of privacy.min_users)";
 
     /** Where the label proportions come from. */
     public enum Proportions { PUBLIC, DP }
 
     /** What a DP label release counts per label. */
     public enum Shares { RECORDS, USERS }
+
+    /** True when {@code labels.max_records_per_user} is {@code auto}. */
+    public boolean autoRecordCap() {
+      return maxRecordsPerUser != null && AUTO_CAP.equals(maxRecordsPerUser.trim().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * The fixed record cap of the label release: {@code n >= 1}, or 0 for {@code
+     * input.max_records_per_user}; -1 for {@code auto}; null when the value is not valid.
+     */
+    public Integer fixedRecordCap() {
+      if (maxRecordsPerUser == null) {
+        return null;
+      }
+      if (autoRecordCap()) {
+        return -1;
+      }
+      String v = maxRecordsPerUser.trim();
+      if (!v.matches("\\d{1,9}")) {
+        return null;
+      }
+      return Integer.parseInt(v);
+    }
 
     public boolean dpProportions() {
       return proportions == Proportions.DP;
@@ -90,7 +122,8 @@ public record JobConfig(
       e.require(proportions != null, "labels.proportions", Modes.oneOf(Proportions.class));
       e.require(shares != null, "labels.shares", Modes.oneOf(Shares.class));
       e.require(clip >= 0 && Double.isFinite(clip), "labels.clip",
-          "a number >= 0 (the L2 bound of one user's label-count vector; 0 means input.max_records_per_user)");
+          "a number >= 0 (the L2 bound of one user's label-count vector; 0 means labels.max_records_per_user)");
+      e.require(fixedRecordCap() != null, "labels.max_records_per_user", CAP_FORM);
       if (weights != null) {
         weights.forEach((label, w) -> {
           e.require(names != null && names.contains(label), "labels.weights." + label, "a label listed in labels.names");

@@ -8,6 +8,8 @@ import static org.apache.spark.sql.functions.when;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -42,6 +44,34 @@ public final class ContributionBounds {
             .orderBy(col(SCORE), col(CorpusReader.TEXT), col(LABEL_INDEX))))
         .filter(col("_rank").leq(maxRecordsPerUser))
         .drop("_rank");
+  }
+
+  /**
+   * Each user's record count per label in {@code bounded} (the output of {@link #apply}), one
+   * vector per user: the input of the DP label release when its record cap differs from the votes'.
+   */
+  public static JavaRDD<long[]> labelCounts(Dataset<Row> bounded, int numLabels) {
+    return bounded.groupBy(col(CorpusReader.USER))
+        .agg(functions.collect_list(col(LABEL_INDEX)).as("labels"))
+        .javaRDD()
+        .map(new CountLabels(numLabels));
+  }
+
+  private static final class CountLabels implements Function<Row, long[]> {
+    private final int numLabels;
+
+    CountLabels(int numLabels) {
+      this.numLabels = numLabels;
+    }
+
+    @Override
+    public long[] call(Row user) {
+      long[] counts = new long[numLabels];
+      for (Object l : user.getList(1)) {
+        counts[((Number) l).intValue()]++;
+      }
+      return counts;
+    }
   }
 
   /**

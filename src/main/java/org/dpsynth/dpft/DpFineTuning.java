@@ -71,6 +71,8 @@ public final class DpFineTuning {
   private final Consumer<String> boundary;
   private final List<String> labels;
   private final DpftPlan plan;
+  /** The record cap of the DP label release (labels.max_records_per_user, resolved; public). */
+  private final int labelCap;
   private final NoiseSource noiseSpec;
   private PrivateRun privateRun;
   private ChargedRun charged;
@@ -91,6 +93,7 @@ public final class DpFineTuning {
     this.boundary = boundary;
     this.labels = cfg.input().hasLabels() ? List.copyOf(cfg.labels().names()) : List.of(CorpusReader.NO_LABEL);
     this.plan = DpftPlan.of(cfg);
+    this.labelCap = LabelShares.recordCap(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.countNoise(), cfg.privacy().minUsers());
     this.noiseSpec = NoiseSource.parse(cfg.privacy().noise());
   }
 
@@ -154,7 +157,7 @@ public final class DpFineTuning {
       out.add(PrivateRun.Charge.gaussian(USER_COUNT, plan.countNoise(), 1.0, 1));
     }
     if (cfg.labels().dpProportions()) {
-      out.add(LabelShares.charge(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.countNoise()));
+      out.add(LabelShares.charge(cfg.labels(), labelCap, plan.countNoise()));
     }
     out.add(PrivateRun.Charge.poissonGaussian(STEPS, plan.samplingRate(), plan.noiseStddev(), plan.clip(), plan.steps()));
     return out;
@@ -208,8 +211,17 @@ public final class DpFineTuning {
     if (!cfg.labels().dpProportions()) {
       return LabelShares.publicWeights(cfg.labels(), labels);
     }
-    double[] noisy = LabelShares.release(charged, DpSgdJob.labelCounts(users, labels.size()), labels, cfg.labels(),
-        cfg.input().maxRecordsPerUser(), plan.countNoise());
+    JavaRDD<long[]> counts;
+    if (labelCap == cfg.input().maxRecordsPerUser()) {
+      counts = DpSgdJob.labelCounts(users, labels.size());
+    } else {
+      // Its own cap: the same seeded hash order as the training bound, so the trained records are among these.
+      console.printf("label release: at most %d records per user (labels.max_records_per_user %s; training keeps %d)%n",
+          labelCap, cfg.labels().maxRecordsPerUser(), cfg.input().maxRecordsPerUser());
+      counts = ContributionBounds.labelCounts(
+          ContributionBounds.apply(CorpusReader.read(spark, cfg.input()), labels, labelCap, cfg.dpft().seed()), labels.size());
+    }
+    double[] noisy = LabelShares.release(charged, counts, labels, cfg.labels(), labelCap, plan.countNoise());
     return LabelShares.proportions(noisy, console);
   }
 
@@ -364,7 +376,8 @@ public final class DpFineTuning {
     }
     if (cfg.labels().dpProportions()) {
       p.put("label_shares", cfg.labels().users() ? "users" : "records");
-      p.put("label_sensitivity", LabelShares.bound(cfg.labels(), cfg.input().maxRecordsPerUser()));
+      p.put("label_max_records_per_user", labelCap);
+      p.put("label_sensitivity", LabelShares.bound(cfg.labels(), labelCap));
     }
     p.put("max_records_per_user", cfg.input().maxRecordsPerUser());
     p.put("examples_per_user_per_step", cfg.dpft().examplesPerUser());

@@ -175,11 +175,20 @@ public final class RunReport {
             + "composed with the %s (mu = %.4g).", p.path("steps").asInt(), p.path("noise_stddev").asDouble(),
         p.path("sigma").asDouble(), p.path("accountant").asText("Gaussian DP accountant"), p.path("mu").asDouble()));
     out.add("Label proportions: " + ("dp".equals(p.path("label_proportions").asText())
-        ? "released with noise and charged to the same budget." : "public (given in the configuration), not learned from the data."));
+        ? "released with noise and charged to the same budget." + labelBound(p)
+        : "public (given in the configuration), not learned from the data."));
     out.add("secure".equals(noise) ? "Noise is drawn from an exact discrete Gaussian sampler fed by SecureRandom."
         : "Noise source: " + noise + " (TEST MODE, not private).");
     out.add("Everything after the noisy releases (thresholding, selection, generation) only sees the noisy values.");
     return out;
+  }
+
+  private static String labelBound(JsonNode p) {
+    if (!p.has("label_max_records_per_user")) {
+      return "";
+    }
+    return String.format(Locale.ROOT, " For them each %s's per-label counts cover at most %d records and are clipped to L2 norm %.4g.",
+        p.path("unit").asText("user"), p.path("label_max_records_per_user").asInt(), p.path("label_sensitivity").asDouble());
   }
 
   private static ObjectNode dualAxis(List<String> xs, List<Double> pct, List<Double> votes) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -61,6 +62,8 @@ public final class PrivateEvolution {
   private final Consumer<String> boundary;
   private final List<String> labels;
   private final PrivacyPlan plan;
+  /** The record cap of the DP label release (labels.max_records_per_user, resolved; public). */
+  private final int labelCap;
   private final NoiseSource noiseSpec;
   private final List<ObjectNode> iterationLog = new ArrayList<>();
   private PrivateRun privateRun;
@@ -99,6 +102,7 @@ public final class PrivateEvolution {
     this.boundary = boundary;
     this.labels = cfg.input().hasLabels() ? List.copyOf(cfg.labels().names()) : List.of(CorpusReader.NO_LABEL);
     this.plan = PrivacyPlan.of(cfg);
+    this.labelCap = LabelShares.recordCap(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.noiseMultiplier(), cfg.privacy().minUsers());
     this.noiseSpec = NoiseSource.parse(cfg.privacy().noise());
   }
 
@@ -179,7 +183,7 @@ public final class PrivateEvolution {
   private List<PrivateRun.Charge> charges() {
     List<PrivateRun.Charge> out = new ArrayList<>();
     if (cfg.labels().dpProportions()) {
-      out.add(LabelShares.charge(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.noiseMultiplier()));
+      out.add(LabelShares.charge(cfg.labels(), labelCap, plan.noiseMultiplier()));
     }
     for (int t = 1; t <= cfg.pe().iterations(); t++) {
       out.add(PrivateRun.Charge.gaussian("pe/iteration-" + t, plan.noiseStddev(), cfg.privacy().clip(), 1));
@@ -223,8 +227,17 @@ public final class PrivateEvolution {
     if (!cfg.labels().dpProportions()) {
       return LabelShares.publicWeights(cfg.labels(), labels);
     }
-    double[] noisy = LabelShares.release(charged, PrivateEmbeddings.labelCounts(perUser, labels.size()), labels,
-        cfg.labels(), cfg.input().maxRecordsPerUser(), plan.noiseMultiplier());
+    JavaRDD<long[]> counts;
+    if (labelCap == cfg.input().maxRecordsPerUser()) {
+      counts = PrivateEmbeddings.labelCounts(perUser, labels.size());
+    } else {
+      // Its own cap: the same seeded hash order as the votes' bounding, so the votes' records are among these.
+      console.printf("label release: at most %d records per user (labels.max_records_per_user %s; the votes keep %d)%n",
+          labelCap, cfg.labels().maxRecordsPerUser(), cfg.input().maxRecordsPerUser());
+      counts = ContributionBounds.labelCounts(
+          ContributionBounds.apply(CorpusReader.read(spark, cfg.input()), labels, labelCap, cfg.pe().seed()), labels.size());
+    }
+    double[] noisy = LabelShares.release(charged, counts, labels, cfg.labels(), labelCap, plan.noiseMultiplier());
     return LabelShares.proportions(noisy, console);
   }
 
@@ -451,7 +464,8 @@ public final class PrivateEvolution {
     p.put("label_proportions", Modes.key(cfg.labels().proportions()));
     if (cfg.labels().dpProportions()) {
       p.put("label_shares", cfg.labels().users() ? "users" : "records");
-      p.put("label_sensitivity", LabelShares.bound(cfg.labels(), cfg.input().maxRecordsPerUser()));
+      p.put("label_max_records_per_user", labelCap);
+      p.put("label_sensitivity", LabelShares.bound(cfg.labels(), labelCap));
     }
     p.put("dataset_epsilon", privateRun.datasetEpsilon());
     ArrayNode labelNames = m.putArray("labels");

@@ -21,9 +21,10 @@ import org.dpsynth.privacy.GridGaussianMechanism;
  * distribution a downstream model sees; or the number of <em>users</em> per label
  * ({@code labels.shares: users}).
  *
- * <p>Each user contributes their per-label count vector (at most {@code max_records_per_user}
- * records in all), clipped to the L2 bound B: B = {@code labels.clip}, by default the record cap,
- * which leaves every user's counts exact. In {@code users} mode the vector is scaled to unit norm
+ * <p>Each user contributes their per-label count vector (at most L records in all, L the label
+ * release's own record cap {@link #recordCap}: {@code labels.max_records_per_user}, by default
+ * {@code input.max_records_per_user}), clipped to the L2 bound B: B = {@code labels.clip}, by
+ * default L, which leaves every user's counts exact. In {@code users} mode the vector is scaled to unit norm
  * (B = 1), so every user weighs the same. The sum over users has L2 sensitivity B under adding or
  * removing one user; it is released with Gaussian noise of stddev z·B (z the run's noise multiplier)
  * and charged as one Gaussian release with that stddev and sensitivity.
@@ -32,30 +33,67 @@ public final class LabelShares {
   /** The ledger name of the label release. */
   public static final String RELEASE = "labels";
 
+  /**
+   * The share of {@code privacy.min_users} that {@code labels.max_records_per_user: auto} lets the
+   * noise stddev of each released count reach (see {@link #autoRecordCap}).
+   */
+  public static final double AUTO_NOISE_SHARE = 0.05;
+
   private LabelShares() {}
 
-  /** The L2 bound B of one user's vector. */
-  public static double bound(JobConfig.Labels labels, int maxRecordsPerUser) {
+  /**
+   * The record cap L of the label release: {@code labels.max_records_per_user} when a number >= 1,
+   * {@code inputCap} (the votes' {@code input.max_records_per_user}) when 0, and {@link
+   * #autoRecordCap} of the release's noise multiplier {@code z} and {@code minUsers} when {@code auto}.
+   */
+  public static int recordCap(JobConfig.Labels labels, int inputCap, double z, long minUsers) {
+    if (labels.autoRecordCap()) {
+      return autoRecordCap(z, minUsers);
+    }
+    Integer fixed = labels.fixedRecordCap();
+    if (fixed == null || fixed < 0) {
+      throw new IllegalArgumentException("labels.max_records_per_user: expected " + JobConfig.Labels.CAP_FORM);
+    }
+    return fixed == 0 ? inputCap : fixed;
+  }
+
+  /**
+   * {@code labels.max_records_per_user: auto}: the largest cap L whose noise stddev per released
+   * count, z·L (the bound B = L), is at most {@link #AUTO_NOISE_SHARE} of {@code minUsers}, the
+   * public lower bound on the number of users (and so on the number of records counted), and at
+   * least 1: L = max(1, floor(0.05 · min_users / z)). Only public quantities: z follows from
+   * (epsilon, delta) and the number of releases, min_users is declared by the operator.
+   */
+  public static int autoRecordCap(double z, long minUsers) {
+    if (!(z > 0) || !Double.isFinite(z) || minUsers < 1) {
+      throw new IllegalArgumentException("labels.max_records_per_user: auto needs a noise multiplier > 0 and privacy.min_users >= 1");
+    }
+    double cap = Math.floor(AUTO_NOISE_SHARE * minUsers / z + 1e-9);
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, cap));
+  }
+
+  /** The L2 bound B of one user's vector, given the label release's record cap L ({@link #recordCap}). */
+  public static double bound(JobConfig.Labels labels, int recordCap) {
     if (labels.users()) {
       return 1.0;
     }
-    return labels.clip() > 0 ? labels.clip() : maxRecordsPerUser;
+    return labels.clip() > 0 ? labels.clip() : recordCap;
   }
 
-  /** The charge of the label release with noise multiplier {@code z}. */
-  public static PrivateRun.Charge charge(JobConfig.Labels labels, int maxRecordsPerUser, double z) {
-    double b = bound(labels, maxRecordsPerUser);
+  /** The charge of the label release with noise multiplier {@code z} and record cap {@code recordCap}. */
+  public static PrivateRun.Charge charge(JobConfig.Labels labels, int recordCap, double z) {
+    double b = bound(labels, recordCap);
     return PrivateRun.Charge.gaussian(RELEASE, z * b, b, 1);
   }
 
   /**
    * Releases (or reads back) the noisy label counts into {@code public/labels.json}.
    *
-   * @param perUserCounts one vector per user: the user's bounded record count per label
+   * @param perUserCounts one vector per user: the user's record count per label, bounded to {@code recordCap}
    */
   public static double[] release(ChargedRun run, JavaRDD<long[]> perUserCounts, List<String> labels,
-      JobConfig.Labels cfg, int maxRecordsPerUser, double z) {
-    double b = bound(cfg, maxRecordsPerUser);
+      JobConfig.Labels cfg, int recordCap, double z) {
+    double b = bound(cfg, recordCap);
     double stddev = z * b;
     GridGaussianMechanism grid = new GridGaussianMechanism(b, labels.size());
     Path file = run.run().dir().labelRelease();
@@ -65,6 +103,7 @@ public final class LabelShares {
       o.put("mechanism", "gaussian");
       o.put("noise_stddev", stddev);
       o.put("sensitivity", b);
+      o.put("max_records_per_user", recordCap);
       ArrayNode names = o.putArray("labels");
       labels.forEach(names::add);
     }), noise -> grid.release(clippedSum(perUserCounts, grid, cfg.users()), stddev, noise));

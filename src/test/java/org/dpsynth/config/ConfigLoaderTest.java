@@ -78,6 +78,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theLabelRecordCapTakesAnIntegerZeroOrAutoAndNamesItsKeyOtherwise() {
+    assertEquals("0", ConfigLoader.load(null, List.of("labels.names=[a]")).labels().maxRecordsPerUser(), "default: the votes' cap");
+    assertEquals(16, ConfigLoader.load(null, List.of("labels.names=[a]", "labels.max_records_per_user=16")).labels().fixedRecordCap());
+    assertTrue(ConfigLoader.load(null, List.of("labels.names=[a]", "labels.max_records_per_user=auto")).labels().autoRecordCap());
+    for (String bad : new String[] {"-1", "many", "2.5", "''", "null", "true", "99999999999"}) {
+      ConfigException e = assertThrows(ConfigException.class,
+          () -> ConfigLoader.load(null, List.of("labels.names=[a]", "labels.max_records_per_user=" + bad)), bad);
+      assertTrue(e.getMessage().contains("labels.max_records_per_user: expected an integer >= 1, 0 (= input.max_records_per_user"),
+          bad + " -> " + e.getMessage());
+      ConfigException d = assertThrows(ConfigException.class,
+          () -> DpftConfig.load(null, List.of("labels.names=[a]", "labels.max_records_per_user=" + bad)), bad);
+      assertTrue(d.getMessage().contains("labels.max_records_per_user: expected"), bad + " -> " + d.getMessage());
+    }
+    ConfigException list = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, List.of("labels.names=[a]", "labels.max_records_per_user=[8]")));
+    assertTrue(list.getMessage().contains("labels.max_records_per_user"), list.getMessage());
+  }
+
+  @Test
   void deltaMustBeBelowOneOverThePublicLowerBoundOnUsers() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
         List.of("labels.names=[a]", "privacy.min_users=100", "privacy.delta=0.01")));

@@ -8,8 +8,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.dpsynth.config.ConfigLoader;
 import org.dpsynth.config.JobConfig;
+import org.dpsynth.data.ContributionBounds;
+import org.dpsynth.data.CorpusReader;
 import org.dpsynth.privacy.GridGaussianMechanism;
 import org.dpsynth.testing.SparkTestSession;
 import org.junit.jupiter.api.Test;
@@ -115,6 +122,95 @@ class LabelSharesTest {
           assertTrue(moved > 0, "the heavy user is counted");
         }
       }
+    }
+  }
+
+  /**
+   * With a label cap L different from the votes' cap, from raw records to the released counts: a
+   * heavy user with 40 records over three labels moves the noisy counts (same noise draw) by at
+   * most the charged sensitivity L, and by more than the votes' cap (their records beyond the
+   * votes' 8 are counted); the charged stddev is z·L and the grid clips to L.
+   */
+  @Test
+  void withItsOwnRecordCapAHeavyUserMovesTheNoisyCountsByAtMostTheChargedBound() {
+    SparkSession spark = SparkTestSession.get();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<String> names = List.of("a", "b", "c");
+    List<Row> base = new ArrayList<>();
+    for (int u = 0; u < 25; u++) {
+      for (int r = 0; r <= u % 4; r++) {
+        base.add(RowFactory.create("u" + u, "text " + u + " " + r, names.get((u + r) % 3)));
+      }
+    }
+    List<Row> heavy = new ArrayList<>();
+    for (int r = 0; r < 40; r++) {
+      heavy.add(RowFactory.create("heavy", "heavy " + r, names.get(r < 24 ? 0 : r < 32 ? 1 : 2)));
+    }
+    StructType schema = new StructType()
+        .add(CorpusReader.USER, DataTypes.StringType)
+        .add(CorpusReader.TEXT, DataTypes.StringType)
+        .add(CorpusReader.LABEL, DataTypes.StringType);
+    double z = 2.5;
+    for (String[] sets : new String[][] {{"labels.max_records_per_user=16"}, {"labels.max_records_per_user=3"},
+        {"labels.max_records_per_user=16", "labels.clip=10"}, {"labels.max_records_per_user=auto", "privacy.min_users=500"}}) {
+      JobConfig.Labels cfg = labels(sets);
+      int cap = LabelShares.recordCap(cfg, 8, z, cfg.autoRecordCap() ? 500 : 1000);
+      assertTrue(cap != 8, "a label cap other than the votes' cap: " + cap);
+      PrivateRun.Charge charge = LabelShares.charge(cfg, cap, z);
+      double b = charge.sensitivity();
+      assertEquals(LabelShares.bound(cfg, cap), b);
+      assertEquals(cfg.clip() > 0 ? cfg.clip() : cap, b, "the bound follows the label cap unless labels.clip is set");
+      assertEquals(z * b, charge.noiseStddev(), 1e-12);
+      GridGaussianMechanism grid = new GridGaussianMechanism(b, 3);
+      List<Row> withHeavy = new ArrayList<>(base);
+      withHeavy.addAll(heavy);
+      long[] d = LabelShares.clippedSum(counts(spark, base, schema, names, cap), grid, false);
+      long[] dPrime = LabelShares.clippedSum(counts(spark, withHeavy, schema, names, cap), grid, false);
+      for (long seed = 1; seed <= 3; seed++) {
+        double[] noisy = grid.release(d, charge.noiseStddev(), new org.dpsynth.privacy.SeededNoise(seed));
+        double[] noisyPrime = grid.release(dPrime, charge.noiseStddev(), new org.dpsynth.privacy.SeededNoise(seed));
+        double moved = 0;
+        for (int l = 0; l < 3; l++) {
+          moved += (noisyPrime[l] - noisy[l]) * (noisyPrime[l] - noisy[l]);
+        }
+        moved = Math.sqrt(moved);
+        assertTrue(moved <= b * (1 + 1e-12), Arrays.toString(sets) + ": moved " + moved + " > charged " + b);
+        // The heavy user's capped vector has norm >= cap/sqrt(3); above the votes' cap for caps >= 16.
+        assertTrue(moved >= Math.min(b, cap / Math.sqrt(3)) - 1e-9, Arrays.toString(sets) + ": the heavy user counts: " + moved);
+        if (cap >= 16) {
+          assertTrue(moved > 8, "more than the votes' cap of 8 records counted: " + moved);
+        }
+      }
+      // The exact per-user counts honour the label cap (and not the votes' cap).
+      long heavyTotal = counts(spark, heavy, schema, names, cap).collect().stream().mapToLong(v -> Arrays.stream(v).sum()).sum();
+      assertEquals(Math.min(40, cap), heavyTotal, "records of the heavy user counted at cap " + cap);
+    }
+  }
+
+  private static org.apache.spark.api.java.JavaRDD<long[]> counts(SparkSession spark, List<Row> rows, StructType schema,
+      List<String> names, int cap) {
+    return ContributionBounds.labelCounts(ContributionBounds.apply(spark.createDataFrame(rows, schema), names, cap, 7L), names.size());
+  }
+
+  @Test
+  void theLabelRecordCapDefaultsToTheVotesCapAndAutoUsesOnlyPublicQuantities() {
+    assertEquals(8, LabelShares.recordCap(labels(), 8, 2.9, 1000), "default: input.max_records_per_user");
+    assertEquals(8, LabelShares.bound(labels(), LabelShares.recordCap(labels(), 8, 2.9, 1000)), "so is the default bound");
+    assertEquals(5, LabelShares.recordCap(labels(), 5, 2.9, 1000));
+    assertEquals(16, LabelShares.recordCap(labels("labels.max_records_per_user=16"), 8, 2.9, 1000));
+    assertEquals(16, LabelShares.recordCap(labels("labels.max_records_per_user='16'"), 8, 2.9, 1000));
+    JobConfig.Labels auto = labels("labels.max_records_per_user=auto");
+    // floor(0.05 x 1000 / 2.9235) = floor(17.10) = 17; 0.05 x 1000 / 5 = 10 exactly; never below 1.
+    assertEquals(17, LabelShares.recordCap(auto, 8, 2.9235, 1000));
+    assertEquals(10, LabelShares.recordCap(auto, 8, 5.0, 1000));
+    assertEquals(1, LabelShares.recordCap(auto, 8, 100.0, 1000));
+    assertEquals(34, LabelShares.recordCap(auto, 8, 2.9235, 2000), "grows with the public user bound");
+    assertEquals(17, LabelShares.recordCap(labels("labels.max_records_per_user=AUTO"), 8, 2.9235, 1000));
+    // The auto cap's noise stddev z x L is at most 5% of min_users, and L + 1 would exceed it.
+    for (double z : new double[] {0.7, 1.3, 2.9235, 4.1, 11.0}) {
+      int l = LabelShares.autoRecordCap(z, 1000);
+      assertTrue(l == 1 || z * l <= 0.05 * 1000 + 1e-9, z + " -> " + l);
+      assertTrue(z * (l + 1) > 0.05 * 1000, z + " -> " + l + " is the largest");
     }
   }
 
