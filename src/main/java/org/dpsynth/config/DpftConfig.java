@@ -85,6 +85,7 @@ public record DpftConfig(
     req(e, List.of("auto", "parquet", "jsonl", "json", "csv").contains(fmt), "input.format", "one of auto, parquet, jsonl, csv");
     req(e, input.textColumn() != null && !input.textColumn().isBlank(), "input.text_column", "a column name");
     req(e, input.maxRecordsPerUser() >= 1, "input.max_records_per_user", "an integer >= 1");
+    input.validateModality(e, false);
     req(e, labels.names() != null && !labels.names().isEmpty() || !input.hasLabels(), "labels.names",
         "the public list of labels (needed when input.label_column is set)");
     req(e, List.of("public", "dp").contains(labels.proportions()), "labels.proportions", "'public' or 'dp'");

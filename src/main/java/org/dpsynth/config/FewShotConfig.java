@@ -59,6 +59,7 @@ public record FewShotConfig(
     check(errors, input.path() != null && !input.path().isBlank(), "input.path", "a file or directory path");
     check(errors, input.textColumn() != null && !input.textColumn().isBlank(), "input.text_column", "a column name");
     check(errors, input.maxRecordsPerUser() >= 1, "input.max_records_per_user", "an integer >= 1");
+    input.validateModality(errors, false);
     check(errors, labels.names() != null && !labels.names().isEmpty(), "labels.names", "the public list of labels");
     check(errors, privacy.epsilon() != null || privacy.sigma() != null, "privacy.epsilon", "a target epsilon > 0 (or privacy.sigma)");
     if (privacy.epsilon() != null) {

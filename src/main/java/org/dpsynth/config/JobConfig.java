@@ -29,7 +29,31 @@ public record JobConfig(
       String textColumn,
       String labelColumn,
       int maxRecordsPerUser,
-      String dataset) implements Serializable {
+      String dataset,
+      String modality,
+      String imageColumn,
+      int imageWidth,
+      int imageHeight) implements Serializable {
+
+    /** True when records are images ({@code input.modality: image}): PNG bytes in {@code image_column}. */
+    public boolean images() {
+      return "image".equals(modality);
+    }
+
+    /** The column of each record's payload: the text column, or the image column for images. */
+    public String payloadColumn() {
+      return images() ? imageColumn : textColumn;
+    }
+
+    /** Checks of the modality keys; methods that read text only ask for {@code text}. */
+    public void validateModality(List<String> errors, boolean imagesAllowed) {
+      require(errors, imagesAllowed ? List.of("text", "image").contains(modality) : "text".equals(modality), "input.modality",
+          imagesAllowed ? "'text' or 'image'" : "'text' (images are supported by pe only)");
+      if (images()) {
+        require(errors, imageColumn != null && !imageColumn.isBlank(), "input.image_column", "a column name");
+        require(errors, imageWidth >= 1 && imageHeight >= 1, "input.image_width/input.image_height", "integers >= 1 (pixels)");
+      }
+    }
 
     /** True when records carry labels; with no label column every record gets label {@code all}. */
     public boolean hasLabels() {
@@ -140,12 +164,14 @@ public record JobConfig(
       String publicTextColumn,
       String publicLabelColumn,
       double publicShare,
-      int publicNeighbours) implements Serializable {
+      int publicNeighbours,
+      String publicImageColumn) implements Serializable {
 
     /** The same settings with another prompt templates directory. */
     public Generator withPromptTemplatesDir(String dir) {
       return new Generator(type, baseUrl, model, apiKeyEnv, temperature, maxTokens, keywords, dir, maxConcurrency, maxAttempts,
-          timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours);
+          timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours,
+          publicImageColumn);
     }
 
     /** True when the embedded generator learns from a user-given public corpus, not the built-in one. */
@@ -161,7 +187,7 @@ public record JobConfig(
     /** The checks of the generator keys; shared by every job config that has a generator. */
     public List<String> errors() {
       List<String> errors = new ArrayList<>();
-      require(errors, List.of("local", "openai").contains(type), "generator.type", "'local' or 'openai'");
+      require(errors, List.of("local", "openai", "image-sim").contains(type), "generator.type", "'local', 'openai' or 'image-sim'");
       require(errors, maxConcurrency >= 1, "generator.max_concurrency", "an integer >= 1");
       require(errors, maxAttempts >= 1, "generator.max_attempts", "an integer >= 1");
       require(errors, timeoutSeconds > 0, "generator.timeout_seconds", "a number > 0");
@@ -181,7 +207,11 @@ public record JobConfig(
         require(errors, "local".equals(type), "generator.mode", "'ngram' when generator.type is openai (public mode is a mode of the embedded generator)");
       }
       if (hasPublicCorpus()) {
-        require(errors, "local".equals(type), "generator.public_corpus", "no path when generator.type is openai (only the embedded generator learns from it)");
+        require(errors, !"openai".equals(type), "generator.public_corpus", "no path when generator.type is openai (only the embedded generators learn from it)");
+      }
+      if ("image-sim".equals(type)) {
+        require(errors, hasPublicCorpus(), "generator.public_corpus", "the public images of the image-sim generator (Parquet or JSON Lines)");
+        require(errors, publicImageColumn != null && !publicImageColumn.isBlank(), "generator.public_image_column", "a column name");
       }
       return errors;
     }
@@ -213,6 +243,14 @@ public record JobConfig(
     require(errors, List.of("auto", "parquet", "jsonl", "json", "csv").contains(fmt), "input.format", "one of auto, parquet, jsonl, csv");
     require(errors, input.textColumn() != null && !input.textColumn().isBlank(), "input.text_column", "a column name");
     require(errors, input.maxRecordsPerUser() >= 1, "input.max_records_per_user", "an integer >= 1");
+    input.validateModality(errors, true);
+    boolean imageModels = "random-conv".equals(embedder.type()) || "image-sim".equals(generator.type());
+    if (input.images()) {
+      require(errors, "random-conv".equals(embedder.type()), "embedder.type", "'random-conv' (the image embedder) when input.modality is image");
+      require(errors, "image-sim".equals(generator.type()), "generator.type", "'image-sim' (the image generator) when input.modality is image");
+    } else if (imageModels) {
+      require(errors, false, "input.modality", "'image' when embedder.type is random-conv or generator.type is image-sim");
+    }
     if (privacy.epsilon() == null && privacy.sigma() == null) {
       errors.add("privacy.epsilon: give a target epsilon > 0 (or privacy.sigma to report epsilon)");
     }
@@ -262,7 +300,7 @@ public record JobConfig(
     }
     require(errors, pe.fold() >= 1, "pe.fold", "an integer >= 1");
     require(errors, pe.lookahead() >= 0, "pe.lookahead", "an integer >= 0");
-    require(errors, List.of("minilm", "openai").contains(embedder.type()), "embedder.type", "'minilm' or 'openai'");
+    require(errors, List.of("minilm", "openai", "random-conv").contains(embedder.type()), "embedder.type", "'minilm', 'openai' or 'random-conv'");
     require(errors, embedder.threads() >= 1, "embedder.threads", "an integer >= 1");
     require(errors, embedder.batchSize() >= 1, "embedder.batch_size", "an integer >= 1");
     if ("openai".equals(embedder.type())) {

@@ -1,5 +1,7 @@
 package org.dpsynth.foundation;
 
+import org.dpsynth.foundation.image.RandomConvEmbedder;
+import org.dpsynth.foundation.image.SimulatedImageGenerator;
 import org.dpsynth.foundation.minilm.MiniLmEmbedder;
 
 import java.nio.file.Path;
@@ -24,7 +26,15 @@ public final class Models {
   /** Embedded generators built from a user's public corpus, shared by every config that names it. */
   private static final Map<PublicCorpus.Source, LocalGenerator> LOCAL_MODELS = new ConcurrentHashMap<>();
 
+  /** Embedded image generators, one per public image prior and JVM. */
+  private static final Map<PublicCorpus.Source, SimulatedImageGenerator> IMAGE_MODELS = new ConcurrentHashMap<>();
+
   private Models() {}
+
+  /** Where {@code cfg}'s public images are: {@code generator.public_corpus} with its image column. */
+  public static PublicCorpus.Source imageSource(JobConfig.Generator cfg) {
+    return new PublicCorpus.Source(cfg.publicCorpus(), cfg.publicFormat(), cfg.publicImageColumn(), cfg.publicLabelColumn(), true);
+  }
 
   /**
    * The embedder for {@code cfg} in this JVM.
@@ -34,9 +44,10 @@ public final class Models {
   public static Embedder embedder(JobConfig.Embedder cfg, String cacheDir) {
     return EMBEDDERS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case "minilm" -> MiniLmEmbedder.shared(cfg.threads(), cfg.quantized()).withBatchSize(cfg.batchSize());
+      case "random-conv" -> RandomConvEmbedder.shared();
       case "openai" -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
           cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).batchSize(cfg.batchSize()).build());
-      default -> throw new IllegalArgumentException("embedder.type: expected minilm or openai, got " + cfg.type());
+      default -> throw new IllegalArgumentException("embedder.type: expected minilm, openai or random-conv, got " + cfg.type());
     });
   }
 
@@ -44,6 +55,10 @@ public final class Models {
   public static Generator generator(JobConfig.Generator cfg, String cacheDir) {
     return GENERATORS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case "local" -> local(cfg);
+      case "image-sim" -> IMAGE_MODELS.computeIfAbsent(imageSource(cfg), s -> {
+        PublicCorpus.Records r = PublicCorpus.read(s, hadoopConfiguration());
+        return new SimulatedImageGenerator(r.texts(), r.labels());
+      });
       case "openai" -> {
         OpenAiSettings.Builder b = settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
             cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds())
@@ -53,7 +68,7 @@ public final class Models {
         }
         yield new OpenAiGenerator(b.build());
       }
-      default -> throw new IllegalArgumentException("generator.type: expected local or openai, got " + cfg.type());
+      default -> throw new IllegalArgumentException("generator.type: expected local, openai or image-sim, got " + cfg.type());
     });
   }
 
