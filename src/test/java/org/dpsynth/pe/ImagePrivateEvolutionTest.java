@@ -31,30 +31,30 @@ class ImagePrivateEvolutionTest {
 
   @Test
   void anImageRunWritesSyntheticPngsAndAnImageReport() throws IOException {
-    // Every 10th private image (300 images), with one bad image that must be counted, not fail the run.
+    // Every 20th private image (150 images), with one bad image that must be counted, not fail the run.
     List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
     List<String> slice = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 10) {
+    for (int i = 0; i < all.size(); i += 20) {
       slice.add(all.get(i));
     }
     slice.add("{\"user_id\": \"bad-user\", \"label\": \"bag\", \"image\": \"cXFub3RhcG5n\"}");
     Path input = dir.resolve("slice.jsonl");
     Files.write(input, slice);
     JobConfig cfg = ConfigLoader.load(Path.of("conf/pe-fashion.yaml"), List.of(
-        "input.path=" + input, "privacy.noise=seeded:5", "privacy.min_users=50", "pe.iterations=2", "pe.population_size=40"));
+        "input.path=" + input, "privacy.noise=seeded:5", "privacy.min_users=20", "pe.iterations=1", "pe.population_size=20"));
     Path out = dir.resolve("run");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     List<Sample> fin = new PrivateEvolution(SparkTestSession.get(), cfg, out, new PrintStream(bytes, true, StandardCharsets.UTF_8), p -> {})
         .run();
     String console = bytes.toString(StandardCharsets.UTF_8);
-    assertTrue(console.contains("iteration 2/2"), console);
-    assertEquals(40, fin.size());
+    assertTrue(console.contains("iteration 1/1"), console);
+    assertEquals(20, fin.size());
 
     Dataset<Row> syn = SparkTestSession.get().read().parquet(out.resolve("public/synthetic").toString());
     assertEquals(DataTypes.BinaryType, syn.schema().apply(PrivateEvolution.IMAGE_COLUMN).dataType(), "PNG bytes in a binary column");
     assertFalse(List.of(syn.columns()).contains("text"));
     List<Row> rows = syn.collectAsList();
-    assertEquals(40, rows.size());
+    assertEquals(20, rows.size());
     for (Row r : rows) {
       GrayImage g = GrayImage.decode(r.getAs(PrivateEvolution.IMAGE_COLUMN));
       assertNotNull(g, "every synthetic image is a decodable PNG");
@@ -63,7 +63,7 @@ class ImagePrivateEvolutionTest {
     }
     JsonNode manifest = RunDirectory.readJson(out.resolve("public/manifest.json"));
     assertEquals("complete", manifest.get("status").asText());
-    assertEquals(2, manifest.get("privacy").get("steps").asInt());
+    assertEquals(1, manifest.get("privacy").get("steps").asInt());
     JsonNode diag = RunDirectory.readJson(out.resolve("private/diagnostics.json"));
     assertEquals(1, diag.get("skipped_bad_image").asInt(), diag.toString());
     String report = Files.readString(out.resolve("public/report.html"));
