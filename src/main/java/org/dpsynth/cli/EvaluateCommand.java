@@ -45,7 +45,9 @@ import picocli.CommandLine.Option;
       "of the differences), and memorisation (longest token span shared with the nearest real text).",
       "OPERATOR-ONLY output: it reads real data and is not",
       "differentially private. With a run directory as --synthetic, --per-iteration also scores every",
-      "iteration's population, and the report goes to RUN/private/evaluation/ unless --report-dir says otherwise."
+      "iteration's population, and the report goes to RUN/private/evaluation/ unless --report-dir says otherwise.",
+      "Images (--config with input.modality: image): Frechet distance and label total variation only, per",
+      "population (docs/images.md)."
     })
 public final class EvaluateCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,6 +87,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     CorpusSettings cfg = settings(real);
     SparkSession spark = SparkSessions.getOrCreate("dpsynth evaluate");
+    if (cfg.input().images()) {
+      return ImageEvaluation.run(spark, cfg, real, runDir, isRun, synthetic, perIteration, json);
+    }
     Evaluation.Corpus realCorpus = readReal(spark, cfg, real, "--real");
     DownstreamClassifier.MajorityClass majority = realCorpus.labelled() ? DownstreamClassifier.majorityClass(realCorpus.labels()) : null;
     DownstreamClassifier.Accuracy trainRealAccuracy = null;

@@ -16,6 +16,7 @@ public record CorpusSettings(JobConfig.Input input, JobConfig.Embedder embedder)
     JobConfig all = ConfigLoader.load(JobConfig.class, ConfigLoader.DEFAULTS_RESOURCE, file, overrides);
     Errors errors = new Errors();
     all.input().validate(errors);
+    all.input().validateModality(errors, true);
     all.embedder().validate(errors);
     errors.throwIfAny();
     return new CorpusSettings(all.input(), all.embedder());

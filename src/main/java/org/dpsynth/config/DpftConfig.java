@@ -81,6 +81,7 @@ public record DpftConfig(
   /** Checks values binding cannot; every message names the dotted key and the expected form. */
   public DpftConfig validate() {
     Errors e = JobConfig.privateRecords(input, labels, privacy, "the per-user gradient L2 bound C");
+    input.validateModality(e, false);
     e.require(model.pretrained() != null && !model.pretrained().isBlank(), "model.pretrained", "a file path");
     e.require(pretrain.corpus() != null && !pretrain.corpus().isBlank(), "pretrain.corpus", "a JSON Lines file of public texts");
     e.require(pretrain.vocabSize() >= 1, "pretrain.vocab_size", "an integer >= 1");

@@ -83,6 +83,7 @@ public record FewShotConfig(
   public FewShotConfig validate() {
     Errors errors = new Errors();
     input.validate(errors);
+    input.validateModality(errors, false);
     labels.validate(errors);
     privacy.validate(errors);
     fewshot.validate(errors);

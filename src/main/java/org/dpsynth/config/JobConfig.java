@@ -1,5 +1,6 @@
 package org.dpsynth.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +36,34 @@ public record JobConfig(
       String textColumn,
       String labelColumn,
       int maxRecordsPerUser,
-      String dataset) implements Serializable {
+      String dataset,
+      Modality modality,
+      String imageColumn,
+      int imageWidth,
+      int imageHeight) implements Serializable {
+
+    /** What a record's payload is: text, or an image (PNG bytes in {@code image_column}). */
+    public enum Modality { TEXT, IMAGE }
+
+    /** True when records are images ({@code input.modality: image}): PNG bytes in {@code image_column}. */
+    public boolean images() {
+      return modality == Modality.IMAGE;
+    }
+
+    /** The column of each record's payload: the text column, or the image column for images. */
+    public String payloadColumn() {
+      return images() ? imageColumn : textColumn;
+    }
+
+    /** Checks of the modality keys; methods that read text only pass {@code imagesAllowed = false}. */
+    public void validateModality(Errors e, boolean imagesAllowed) {
+      e.require(modality == Modality.TEXT || imagesAllowed && modality == Modality.IMAGE, "input.modality",
+          imagesAllowed ? "'text' or 'image'" : "'text' (images are supported by pe only)");
+      if (images()) {
+        e.requireText(imageColumn, "input.image_column", "a column name");
+        e.require(imageWidth >= 1 && imageHeight >= 1, "input.image_width/input.image_height", "integers >= 1 (pixels)");
+      }
+    }
 
     /** True when records carry labels; with no label column every record gets label {@code all}. */
     public boolean hasLabels() {
@@ -200,7 +228,13 @@ public record JobConfig(
   }
 
   /** Where a model runs: the embedded one or an OpenAI-compatible HTTP endpoint. */
-  public enum ModelType { MINILM, LOCAL, OPENAI }
+  public enum ModelType {
+    MINILM, LOCAL, OPENAI,
+    /** The embedded image embedder (fixed seeded random convolutional features). */
+    @JsonProperty("random-conv") RANDOM_CONV,
+    /** The embedded image generator (public images, simulated variations). */
+    @JsonProperty("image-sim") IMAGE_SIM
+  }
 
   /** Which embedding model votes run in ({@code minilm} or {@code openai}). */
   public record Embedder(
@@ -216,7 +250,8 @@ public record JobConfig(
       boolean quantized) implements Serializable {
 
     public void validate(Errors e) {
-      e.require(type == ModelType.MINILM || type == ModelType.OPENAI, "embedder.type", "'minilm' or 'openai'");
+      e.require(type == ModelType.MINILM || type == ModelType.OPENAI || type == ModelType.RANDOM_CONV, "embedder.type",
+          "'minilm', 'openai' or 'random-conv'");
       e.require(threads >= 1, "embedder.threads", "an integer >= 1");
       e.require(batchSize >= 1, "embedder.batch_size", "an integer >= 1");
       Endpoint.validate(e, "embedder", type, baseUrl, model, maxConcurrency, maxAttempts, timeoutSeconds);
@@ -250,7 +285,8 @@ public record JobConfig(
       String publicTextColumn,
       String publicLabelColumn,
       double publicShare,
-      int publicNeighbours) implements Serializable {
+      int publicNeighbours,
+      String publicImageColumn) implements Serializable {
 
     /** What the embedded generator writes: every sample ({@code ngram}) or also public copies. */
     public enum Mode { NGRAM, PUBLIC }
@@ -258,7 +294,8 @@ public record JobConfig(
     /** The same settings with another prompt templates directory. */
     public Generator withPromptTemplatesDir(String dir) {
       return new Generator(type, baseUrl, model, apiKeyEnv, temperature, maxTokens, keywords, dir, maxConcurrency, maxAttempts,
-          timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours);
+          timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours,
+          publicImageColumn);
     }
 
     /** True when the embedded generator learns from a user-given public corpus, not the built-in one. */
@@ -273,7 +310,8 @@ public record JobConfig(
 
     /** Checks the generator keys; shared by every job config that has a generator. */
     public void validate(Errors e) {
-      e.require(type == ModelType.LOCAL || type == ModelType.OPENAI, "generator.type", "'local' or 'openai'");
+      e.require(type == ModelType.LOCAL || type == ModelType.OPENAI || type == ModelType.IMAGE_SIM, "generator.type",
+          "'local', 'openai' or 'image-sim'");
       e.require(temperature >= 0 && temperature <= 2, "generator.temperature", "a number in [0, 2]");
       e.require(maxTokens >= 1, "generator.max_tokens", "an integer >= 1");
       Endpoint.validate(e, "generator", type, baseUrl, model, maxConcurrency, maxAttempts, timeoutSeconds);
@@ -286,7 +324,11 @@ public record JobConfig(
         e.require(type == ModelType.LOCAL, "generator.mode", "'ngram' when generator.type is openai (public mode is a mode of the embedded generator)");
       }
       if (hasPublicCorpus()) {
-        e.require(type == ModelType.LOCAL, "generator.public_corpus", "no path when generator.type is openai (only the embedded generator learns from it)");
+        e.require(type != ModelType.OPENAI, "generator.public_corpus", "no path when generator.type is openai (only the embedded generators learn from it)");
+      }
+      if (type == ModelType.IMAGE_SIM) {
+        e.require(hasPublicCorpus(), "generator.public_corpus", "the public images of the image-sim generator (Parquet or JSON Lines)");
+        e.requireText(publicImageColumn, "generator.public_image_column", "a column name");
       }
     }
   }
@@ -340,6 +382,14 @@ public record JobConfig(
   /** Checks values that binding alone cannot; every message names the key and expected form. */
   public JobConfig validate() {
     Errors errors = privateRecords(input, labels, privacy, "the L2 bound of one user's vote vector");
+    input.validateModality(errors, true);
+    boolean imageModels = embedder.type() == ModelType.RANDOM_CONV || generator.type() == ModelType.IMAGE_SIM;
+    if (input.images()) {
+      errors.require(embedder.type() == ModelType.RANDOM_CONV, "embedder.type", "'random-conv' (the image embedder) when input.modality is image");
+      errors.require(generator.type() == ModelType.IMAGE_SIM, "generator.type", "'image-sim' (the image generator) when input.modality is image");
+    } else if (imageModels) {
+      errors.add("input.modality: expected 'image' when embedder.type is random-conv or generator.type is image-sim");
+    }
     pe.validate(errors);
     embedder.validate(errors);
     generator.validate(errors);

@@ -95,7 +95,14 @@ public final class ContributionBounds {
     Map<String, Long> out = new LinkedHashMap<>();
     out.put("records_read", r.getLong(0));
     out.put("skipped_missing_user", nz(r, 1));
-    out.put("skipped_missing_text", nz(r, 2));
+    if (java.util.Arrays.asList(corpus.columns()).contains(CorpusReader.BAD_IMAGE)) {
+      // Images: a bad image has a null payload too; count it apart from a missing one.
+      long bad = nz(corpus.agg(sum(when(user.isNotNull().and(col(CorpusReader.BAD_IMAGE)), 1).otherwise(0))).first(), 0);
+      out.put("skipped_missing_text", nz(r, 2) - bad);
+      out.put("skipped_bad_image", bad);
+    } else {
+      out.put("skipped_missing_text", nz(r, 2));
+    }
     out.put("skipped_unknown_label", nz(r, 3));
     out.put("records_after_bounding", b.getLong(0));
     out.put("users", b.getLong(1));

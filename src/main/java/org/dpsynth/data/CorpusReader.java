@@ -37,6 +37,12 @@ public final class CorpusReader {
   public static final String USER = "user";
   public static final String TEXT = "text";
   public static final String LABEL = "label";
+  /**
+   * Image modality only: true for a record whose image is present but unusable (empty,
+   * undecodable, or not {@code input.image_width × input.image_height}); its payload is null, and
+   * {@link ContributionBounds} counts it as {@code skipped_bad_image}. The image is never echoed.
+   */
+  public static final String BAD_IMAGE = "bad_image";
   /** Label given to every record of a corpus without a label column. */
   public static final String NO_LABEL = "all";
 
@@ -129,10 +135,38 @@ public final class CorpusReader {
     // trimmed, blank as null, so " alice" and "alice" are one user, not two with a bound each.
     Column user = in.hasUsers() ? userKey(stringColumn(schema, in.userColumn(), "input.user_column", path))
         : functions.sha2(functions.concat_ws("\u0001", col(FILE), functions.monotonically_increasing_id().cast("string")), 256);
-    Column text = stringColumn(schema, in.textColumn(), "input.text_column", path);
     Column label = in.hasLabels() ? stringColumn(schema, in.labelColumn(), "input.label_column", path) : lit(NO_LABEL);
+    if (in.images()) {
+      // The canonical payload (base64 of an 8-bit gray PNG), "" for a bad image, null for none.
+      Column image = imageColumn(schema, in, path);
+      Dataset<Row> checked = raw.select(user.as(USER), image.as("_image"), label.as(LABEL));
+      Column bad = functions.coalesce(col("_image").equalTo(""), lit(false));
+      return checked.select(col(USER), functions.when(bad, lit(null).cast("string")).otherwise(col("_image")).as(TEXT),
+          col(LABEL), bad.as(BAD_IMAGE));
+    }
+    Column text = stringColumn(schema, in.textColumn(), "input.text_column", path);
     Dataset<Row> out = raw.select(user.as(USER), text.as(TEXT), label.as(LABEL));
     return out;
+  }
+
+  /** The image column checked and made canonical by {@link ImagePayloads} (binary: PNG bytes; string: base64). */
+  private static Column imageColumn(StructType schema, JobConfig.Input in, String path) {
+    String name = in.imageColumn();
+    StructField field = Arrays.stream(schema.fields()).filter(f -> f.name().equals(name)).findFirst().orElse(null);
+    if (field == null) {
+      List<String> have = Arrays.stream(schema.fields()).map(StructField::name)
+          .filter(n -> !n.equals(FILE) && !n.equals(CORRUPT)).toList();
+      throw new InputException(path + ": column '" + name + "' (input.image_column) not found; the input has columns " + have);
+    }
+    DataType t = field.dataType();
+    if (t.equals(DataTypes.BinaryType)) {
+      return functions.udf(new ImagePayloads.FromBytes(in.imageWidth(), in.imageHeight()), DataTypes.StringType).apply(col(name));
+    }
+    if (t.equals(DataTypes.StringType)) {
+      return functions.udf(new ImagePayloads.FromBase64(in.imageWidth(), in.imageHeight()), DataTypes.StringType).apply(col(name));
+    }
+    throw new InputException(path + ": column '" + name + "' (input.image_column) has type " + t.simpleString()
+        + "; expected binary (PNG bytes) or a string (base64 PNG)");
   }
 
   /** The user key: the id trimmed; blank ids become null (skipped and counted downstream). */
@@ -150,7 +184,7 @@ public final class CorpusReader {
     if (in.hasUsers()) {
       wanted.add(new String[] {in.userColumn(), "input.user_column"});
     }
-    wanted.add(new String[] {in.textColumn(), "input.text_column"});
+    wanted.add(in.images() ? new String[] {in.imageColumn(), "input.image_column"} : new String[] {in.textColumn(), "input.text_column"});
     if (in.hasLabels()) {
       wanted.add(new String[] {in.labelColumn(), "input.label_column"});
     }
@@ -181,7 +215,7 @@ public final class CorpusReader {
   private static StructType jsonSchema(SparkSession spark, String path, JobConfig.Input in) {
     // Read every configured column as a string so numbers and strings in one column do not fail
     // schema inference; a non-scalar value lands in the corrupt-record column and is reported.
-    List<String> names = Stream.of(in.userColumn(), in.textColumn(), in.labelColumn())
+    List<String> names = Stream.of(in.userColumn(), in.payloadColumn(), in.labelColumn())
         .filter(n -> n != null && !n.isBlank()).distinct().toList();
     StructType s = new StructType();
     for (String n : names) {

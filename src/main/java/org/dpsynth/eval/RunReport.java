@@ -24,6 +24,7 @@ import org.dpsynth.run.RunDirectory;
  */
 public final class RunReport {
   static final int SAMPLES_PER_LABEL = 5;
+  static final int IMAGES_PER_LABEL = 16;
 
   private RunReport() {}
 
@@ -134,7 +135,31 @@ public final class RunReport {
     }
 
     Path synthetic = run.synthetic();
-    if (run.exists(synthetic)) {
+    boolean images = run.exists(synthetic)
+        && List.of(spark.read().parquet(synthetic.toString()).columns()).contains(org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN);
+    if (images) {
+      page.heading(2, "Synthetic images per label");
+      page.paragraph("Up to " + IMAGES_PER_LABEL + " synthetic images of each label from public/synthetic (the first by id), inlined.");
+      List<Row> rows = spark.read().parquet(synthetic.toString()).select("id", "label", org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN)
+          .orderBy("label", "id").collectAsList();
+      Map<String, List<byte[]>> byLabel = new LinkedHashMap<>();
+      for (Row r : rows) {
+        List<byte[]> l = byLabel.computeIfAbsent(String.valueOf(r.<String>getAs("label")), k -> new ArrayList<>());
+        if (l.size() < IMAGES_PER_LABEL) {
+          l.add(r.getAs(org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN));
+        }
+      }
+      StringBuilder grid = new StringBuilder("<table class=\"images\">\n");
+      byLabel.forEach((label, pngs) -> {
+        grid.append("<tr><th>").append(HtmlPage.escape(label)).append("</th><td>");
+        for (byte[] png : pngs) {
+          grid.append("<img width=\"56\" height=\"56\" style=\"image-rendering:pixelated\" alt=\"\" src=\"data:image/png;base64,")
+              .append(java.util.Base64.getEncoder().encodeToString(png)).append("\">");
+        }
+        grid.append("</td></tr>\n");
+      });
+      page.raw(grid.append("</table>\n").toString());
+    } else if (run.exists(synthetic)) {
       page.heading(2, "Synthetic samples per label");
       page.paragraph("Up to " + SAMPLES_PER_LABEL + " synthetic texts of each label from public/synthetic (the first by id).");
       List<Row> rows = spark.read().parquet(synthetic.toString()).select("id", "label", "text").orderBy("label", "id").collectAsList();

@@ -1,5 +1,7 @@
 package org.dpsynth.foundation;
 
+import org.dpsynth.foundation.image.RandomConvEmbedder;
+import org.dpsynth.foundation.image.SimulatedImageGenerator;
 import org.dpsynth.foundation.minilm.MiniLmEmbedder;
 
 import java.nio.file.Path;
@@ -25,7 +27,15 @@ public final class Models {
   /** Embedded generators built from a user's public corpus, shared by every config that names it. */
   private static final Map<PublicCorpus.Source, LocalGenerator> LOCAL_MODELS = new ConcurrentHashMap<>();
 
+  /** Embedded image generators, one per public image prior and JVM. */
+  private static final Map<PublicCorpus.Source, SimulatedImageGenerator> IMAGE_MODELS = new ConcurrentHashMap<>();
+
   private Models() {}
+
+  /** Where {@code cfg}'s public images are: {@code generator.public_corpus} with its image column. */
+  public static PublicCorpus.Source imageSource(JobConfig.Generator cfg) {
+    return new PublicCorpus.Source(cfg.publicCorpus(), cfg.publicFormat(), cfg.publicImageColumn(), cfg.publicLabelColumn(), true);
+  }
 
   /**
    * The embedder for {@code cfg} in this JVM.
@@ -35,9 +45,11 @@ public final class Models {
   public static Embedder embedder(JobConfig.Embedder cfg, String cacheDir) {
     return EMBEDDERS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case MINILM -> MiniLmEmbedder.shared(cfg.threads(), cfg.quantized()).withBatchSize(cfg.batchSize());
+      case RANDOM_CONV -> RandomConvEmbedder.shared();
       case OPENAI -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
           cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).batchSize(cfg.batchSize()).build());
-      case LOCAL -> throw new IllegalArgumentException("embedder.type: expected minilm or openai, got " + Modes.key(cfg.type()));
+      case LOCAL, IMAGE_SIM -> throw new IllegalArgumentException("embedder.type: expected minilm, openai or random-conv, got "
+          + Modes.key(cfg.type()));
     });
   }
 
@@ -45,6 +57,10 @@ public final class Models {
   public static Generator generator(JobConfig.Generator cfg, String cacheDir) {
     return GENERATORS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case LOCAL -> local(cfg);
+      case IMAGE_SIM -> IMAGE_MODELS.computeIfAbsent(imageSource(cfg), s -> {
+        PublicCorpus.Records r = PublicCorpus.read(s, hadoopConfiguration());
+        return new SimulatedImageGenerator(r.texts(), r.labels());
+      });
       case OPENAI -> {
         OpenAiSettings.Builder b = settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
             cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds())
@@ -54,7 +70,8 @@ public final class Models {
         }
         yield new OpenAiGenerator(b.build());
       }
-      case MINILM -> throw new IllegalArgumentException("generator.type: expected local or openai, got " + Modes.key(cfg.type()));
+      case MINILM, RANDOM_CONV -> throw new IllegalArgumentException("generator.type: expected local, openai or image-sim, got "
+          + Modes.key(cfg.type()));
     });
   }
 

@@ -47,6 +47,8 @@ import org.dpsynth.run.Seeds;
  * committed release twice.
  */
 public final class PrivateEvolution {
+  /** The column of synthetic images (PNG bytes) in populations and the synthetic set. */
+  public static final String IMAGE_COLUMN = "image";
   private static final StructType POPULATION_SCHEMA = new StructType()
       .add("id", DataTypes.StringType, false)
       .add("text", DataTypes.StringType, false)
@@ -54,6 +56,14 @@ public final class PrivateEvolution {
       .add("iteration", DataTypes.IntegerType, false)
       .add("parent_id", DataTypes.StringType, true)
       .add("provenance", DataTypes.StringType, false); // generated | public (a copy of a public record)
+  /** The image modality's population: PNG bytes in a binary {@code image} column instead of {@code text}. */
+  private static final StructType IMAGE_POPULATION_SCHEMA = new StructType()
+      .add("id", DataTypes.StringType, false)
+      .add(IMAGE_COLUMN, DataTypes.BinaryType, false)
+      .add("label", DataTypes.StringType, false)
+      .add("iteration", DataTypes.IntegerType, false)
+      .add("parent_id", DataTypes.StringType, true)
+      .add("provenance", DataTypes.StringType, false);
 
   private final SparkSession spark;
   private final JobConfig cfg;
@@ -205,7 +215,8 @@ public final class PrivateEvolution {
       privateRun.timing(STAGE_READ, (tRead - t0) / 1e9);
       if (diag.get("records_after_bounding") == 0) {
         bounded.unpersist();
-        throw new InputException(cfg.input().path() + ": no usable records (need a user id, a non-empty text and a label from labels.names); "
+        throw new InputException(cfg.input().path() + ": no usable records (need a user id, a non-empty " + (cfg.input().images() ? "valid image" : "text")
+            + " and a label from labels.names); "
             + "details in " + run.diagnostics());
       }
       long truncated = PrivateEmbeddings.computeAndStore(spark, bounded, cfg.embedder(), run.modelCache().toString(), dir.toString());
@@ -425,10 +436,13 @@ public final class PrivateEvolution {
   private void writePopulation(Path dir, List<Sample> population) {
     long w0 = System.nanoTime();
     List<Row> rows = new ArrayList<>(population.size());
+    boolean images = cfg.input().images();
     for (Sample s : population) {
-      rows.add(RowFactory.create(s.id(), s.text(), s.label(), s.iteration(), s.parentId(), s.provenance()));
+      // the payload is opaque to the engine; only the file format knows images are PNG bytes
+      Object payload = images ? java.util.Base64.getDecoder().decode(s.text()) : s.text();
+      rows.add(RowFactory.create(s.id(), payload, s.label(), s.iteration(), s.parentId(), s.provenance()));
     }
-    spark.createDataFrame(rows, POPULATION_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.toString());
+    spark.createDataFrame(rows, images ? IMAGE_POPULATION_SCHEMA : POPULATION_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.toString());
     privateRun.timing(STAGE_WRITE, (System.nanoTime() - w0) / 1e9);
   }
 
@@ -437,8 +451,10 @@ public final class PrivateEvolution {
     boolean hasProvenance = List.of(df.columns()).contains("provenance"); // runs written before the column existed
     List<Row> rows = df.orderBy("id").collectAsList();
     List<Sample> out = new ArrayList<>(rows.size());
+    boolean images = List.of(df.columns()).contains(IMAGE_COLUMN);
     for (Row r : rows) {
-      out.add(new Sample(r.getAs("id"), r.getAs("label"), r.getAs("text"), r.<Integer>getAs("iteration"), r.getAs("parent_id"),
+      String payload = images ? java.util.Base64.getEncoder().encodeToString(r.<byte[]>getAs(IMAGE_COLUMN)) : r.getAs("text");
+      out.add(new Sample(r.getAs("id"), r.getAs("label"), payload, r.<Integer>getAs("iteration"), r.getAs("parent_id"),
           hasProvenance ? r.getAs("provenance") : "generated"));
     }
     return out;

@@ -57,8 +57,14 @@ public final class PublicCorpus {
    * Where a user's public corpus is and how to read it ({@code generator.public_*}).
    *
    * @param labelColumn null or blank: the corpus is unlabelled
+   * @param binaryAsBase64 true for image payloads: a Parquet binary column without a string
+   *     annotation is read as base64 of its bytes (text corpora: false, bytes read as UTF-8)
    */
-  public record Source(String path, String format, String textColumn, String labelColumn) implements Serializable {
+  public record Source(String path, String format, String textColumn, String labelColumn, boolean binaryAsBase64) implements Serializable {
+    public Source(String path, String format, String textColumn, String labelColumn) {
+      this(path, format, textColumn, labelColumn, false);
+    }
+
     public boolean labelled() {
       return labelColumn != null && !labelColumn.isBlank();
     }
@@ -329,7 +335,7 @@ public final class PublicCorpus {
         for (long i = 0; i < pages.getRowCount(); i++) {
           row++;
           Group g = records.read();
-          String text = parquetValue(g, source.textColumn());
+          String text = source.binaryAsBase64() ? parquetPayload(g, source.textColumn()) : parquetValue(g, source.textColumn());
           String label = labels == null ? null : parquetValue(g, source.labelColumn());
           add(text, label, file, row, texts, labels);
         }
@@ -353,6 +359,19 @@ public final class PublicCorpus {
           + "; expected a string");
     }
     return t;
+  }
+
+  /** An image column: base64 of the bytes unless the column is annotated as a string (already base64). */
+  private static String parquetPayload(Group g, String column) {
+    if (g.getFieldRepetitionCount(column) == 0) {
+      return null;
+    }
+    PrimitiveType t = g.getType().getType(column).asPrimitiveType();
+    if (t.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY
+        && !(t.getLogicalTypeAnnotation() instanceof org.apache.parquet.schema.LogicalTypeAnnotation.StringLogicalTypeAnnotation)) {
+      return java.util.Base64.getEncoder().encodeToString(g.getBinary(column, 0).getBytes());
+    }
+    return parquetValue(g, column);
   }
 
   private static String parquetValue(Group g, String column) {
