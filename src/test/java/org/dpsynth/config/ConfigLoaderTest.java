@@ -1,8 +1,10 @@
 package org.dpsynth.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +20,28 @@ class ConfigLoaderTest {
     Path f = dir.resolve("job.yaml");
     Files.writeString(f, yaml);
     return f;
+  }
+
+  /** Every example in conf/ loads and validates with its method's loader (pe-*, fewshot-*, dpft-*). */
+  @Test
+  void everyConfigInConfLoads() throws IOException {
+    int loaded = 0;
+    try (var files = java.nio.file.Files.list(Path.of("conf"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        String name = f.getFileName().toString();
+        if (name.startsWith("pe-")) {
+          assertNotNull(ConfigLoader.load(f, List.of()).output().dir(), name);
+        } else if (name.startsWith("fewshot-")) {
+          assertNotNull(FewShotConfig.load(f, List.of()).output().dir(), name);
+        } else if (name.startsWith("dpft-")) {
+          assertNotNull(DpftConfig.load(f, List.of()).output().dir(), name);
+        } else {
+          fail("conf/" + name + ": name it pe-*, fewshot-* or dpft-* so this test knows its method");
+        }
+        loaded++;
+      }
+    }
+    assertTrue(loaded >= 6, "configs found: " + loaded);
   }
 
   @Test
