@@ -37,24 +37,14 @@ public final class PeersBenchmark {
   private PeersBenchmark() {}
 
   public static void main(String[] args) throws IOException {
-    Path dir = null;
-    int n = 100_000;
-    int m = 10_000;
-    int dim = 384;
-    int repeats = 3;
-    long seed = 19;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--dir" -> dir = Path.of(args[++i]);
-        case "--private" -> n = Integer.parseInt(args[++i]);
-        case "--synthetic" -> m = Integer.parseInt(args[++i]);
-        case "--dim" -> dim = Integer.parseInt(args[++i]);
-        case "--repeats" -> repeats = Integer.parseInt(args[++i]);
-        case "--seed" -> seed = Long.parseLong(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: --dir DIR [--private N] [--synthetic M] [--dim D] [--repeats R] [--seed S]");
-      }
-    }
+    BenchArgs a = new BenchArgs(args, "--dir DIR [--private N] [--synthetic M] [--dim D] [--repeats R] [--seed S]",
+        "--dir", "--private", "--synthetic", "--dim", "--repeats", "--seed");
+    Path dir = a.text("--dir", null) == null ? null : Path.of(a.text("--dir", null));
+    int n = a.integer("--private", 100_000);
+    int m = a.integer("--synthetic", 10_000);
+    int dim = a.integer("--dim", 384);
+    int repeats = a.integer("--repeats", 3);
+    long seed = a.longValue("--seed", 19);
     if (dir == null) {
       throw new IllegalArgumentException("--dir DIR is required");
     }

@@ -31,23 +31,10 @@ public final class VoteKernelBenchmark {
   }
 
   private static int[] parse(String[] args) {
-    int nq = 2048;
-    int ns = 1250;
-    int dim = 384;
-    int k = 4;
-    int rounds = 9;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--queries" -> nq = Integer.parseInt(args[++i]);
-        case "--samples" -> ns = Integer.parseInt(args[++i]);
-        case "--dim" -> dim = Integer.parseInt(args[++i]);
-        case "--k" -> k = Integer.parseInt(args[++i]);
-        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: [--queries N] [--samples N] [--dim N] [--k N] [--rounds N]");
-      }
-    }
-    return new int[] {nq, ns, dim, k, rounds};
+    BenchArgs a = new BenchArgs(args, "[--queries N] [--samples N] [--dim N] [--k N] [--rounds N]",
+        "--queries", "--samples", "--dim", "--k", "--rounds");
+    return new int[] {a.integer("--queries", 2048), a.integer("--samples", 1250), a.integer("--dim", 384), a.integer("--k", 4),
+        a.integer("--rounds", 9)};
   }
 
   private static void run(int nq, int ns, int dim, int k, int rounds) {

@@ -22,14 +22,7 @@ final class ImagePayloads {
   }
 
   /** A Parquet binary column of PNG bytes. */
-  static final class FromBytes implements UDF1<byte[], String> {
-    private final int width;
-    private final int height;
-
-    FromBytes(int width, int height) {
-      this.width = width;
-      this.height = height;
-    }
+  record FromBytes(int width, int height) implements UDF1<byte[], String> {
 
     @Override
     public String call(byte[] bytes) {
@@ -38,14 +31,7 @@ final class ImagePayloads {
   }
 
   /** A string column of base64 PNG (JSON Lines, CSV). */
-  static final class FromBase64 implements UDF1<String, String> {
-    private final int width;
-    private final int height;
-
-    FromBase64(int width, int height) {
-      this.width = width;
-      this.height = height;
-    }
+  record FromBase64(int width, int height) implements UDF1<String, String> {
 
     @Override
     public String call(String b64) {

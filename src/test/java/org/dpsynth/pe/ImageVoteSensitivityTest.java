@@ -24,25 +24,6 @@ class ImageVoteSensitivityTest {
   private static final List<String> LABELS = List.of("tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
       "sneaker", "bag", "boot");
 
-  private record User(int[] labels, float[][] vectors) {}
-
-  private static long[] histogram(SyntheticIndex index, List<User> users, int k, GridGaussianMechanism mech) {
-    VoteAccumulator acc = new VoteAccumulator(index, k, NearestNeighbourKernel.Distance.COSINE, mech, 64);
-    for (User u : users) {
-      acc.addUser(u.labels(), u.vectors());
-    }
-    return acc.finish();
-  }
-
-  private static double norm(long[] with, long[] without, double grid) {
-    double s = 0;
-    for (int i = 0; i < with.length; i++) {
-      double d = (with[i] - without[i]) * grid;
-      s += d * d;
-    }
-    return Math.sqrt(s);
-  }
-
   @Test
   void oneUserMovesTheImageVoteHistogramByAtMostC() throws IOException {
     ObjectMapper json = new ObjectMapper();
@@ -69,7 +50,7 @@ class ImageVoteSensitivityTest {
     SyntheticIndex index = SyntheticIndex.build(pop.toArray(new float[0][]), popLabels.stream().mapToInt(Integer::intValue).toArray(),
         LABELS.size());
     // others: the first 300 private images, one user per image; heavy: 100 images of many labels (no record cap here)
-    List<User> others = new ArrayList<>();
+    List<VoteAccumulatorTest.User> others = new ArrayList<>();
     List<Integer> heavyLabels = new ArrayList<>();
     List<String> heavyImages = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
@@ -77,24 +58,24 @@ class ImageVoteSensitivityTest {
       int label = LABELS.indexOf(n.get("label").asText());
       float[] v = e.embed(List.of(n.get("image").asText())).vectors()[0];
       if (i < 300) {
-        others.add(new User(new int[] {label}, new float[][] {v}));
+        others.add(new VoteAccumulatorTest.User(new int[] {label}, new float[][] {v}));
       } else {
         heavyLabels.add(label);
         heavyImages.add(n.get("image").asText());
       }
     }
-    User heavy = new User(heavyLabels.stream().mapToInt(Integer::intValue).toArray(), e.embed(heavyImages).vectors());
+    VoteAccumulatorTest.User heavy = new VoteAccumulatorTest.User(heavyLabels.stream().mapToInt(Integer::intValue).toArray(), e.embed(heavyImages).vectors());
     GridGaussianMechanism mech = new GridGaussianMechanism(C, index.size());
     for (int k : new int[] {1, 4}) {
-      long[] without = histogram(index, others, k, mech);
-      List<User> with = new ArrayList<>(others);
+      long[] without = VoteAccumulatorTest.histogram(index, others, k, mech);
+      List<VoteAccumulatorTest.User> with = new ArrayList<>(others);
       with.add(heavy);
-      double n = norm(histogram(index, with, k, mech), without, mech.grid());
+      double n = VoteAccumulatorTest.contributionNorm(VoteAccumulatorTest.histogram(index, with, k, mech), without, mech.grid());
       assertTrue(n <= C, "k=" + k + ": one user moved the histogram by " + n + " > C");
       assertTrue(n > 0.99 * C, "the heavy user is clipped to about C, got " + n);
       // Test of the test: without effective clipping the same user moves it far more than C.
       GridGaussianMechanism loose = new GridGaussianMechanism(1000 * C, index.size());
-      double ln = norm(histogram(index, with, k, loose), histogram(index, others, k, loose), loose.grid());
+      double ln = VoteAccumulatorTest.contributionNorm(VoteAccumulatorTest.histogram(index, with, k, loose), VoteAccumulatorTest.histogram(index, others, k, loose), loose.grid());
       assertTrue(ln > 5 * C, "the check would catch a mechanism without clipping: " + ln);
     }
   }

@@ -28,7 +28,8 @@ class VoteAccumulatorTest {
     return SyntheticIndex.build(e, labels, 3);
   }
 
-  private record User(int[] labels, float[][] vectors) {}
+  /** One user's records: label indices and embeddings (shared with the image version of the test). */
+  record User(int[] labels, float[][] vectors) {}
 
   private static User randomUser(SplittableRandom rng, int records) {
     int[] l = new int[records];
@@ -41,7 +42,7 @@ class VoteAccumulatorTest {
     return new User(l, v);
   }
 
-  private static long[] histogram(SyntheticIndex index, List<User> users, int k, GridGaussianMechanism mech) {
+  static long[] histogram(SyntheticIndex index, List<User> users, int k, GridGaussianMechanism mech) {
     VoteAccumulator acc = new VoteAccumulator(index, k, NearestNeighbourKernel.Distance.COSINE, mech, 64);
     for (User u : users) {
       acc.addUser(u.labels(), u.vectors());
@@ -49,7 +50,7 @@ class VoteAccumulatorTest {
     return acc.finish();
   }
 
-  private static double contributionNorm(long[] with, long[] without, double grid) {
+  static double contributionNorm(long[] with, long[] without, double grid) {
     double s = 0;
     for (int i = 0; i < with.length; i++) {
       double d = (with[i] - without[i]) * grid;
