@@ -81,7 +81,7 @@ public final class VoteScalingBenchmark {
     int cores = spark.sparkContext().defaultParallelism();
     System.out.printf(Locale.ROOT, "master=%s, default parallelism=%d, dim=%d, k=%d, labels=%d, driver max heap=%d MB, "
         + "load average at start=%s%n", conf.get("spark.master"), cores, dim, k, labels,
-        Runtime.getRuntime().maxMemory() >> 20, loadAverage());
+        Runtime.getRuntime().maxMemory() >> 20, VoteKernelBenchmark.loadAverage());
     System.out.printf("%9s %7s %6s %9s %9s %9s %12s %12s %14s%n", "private", "synth", "parts", "gen s", "gen+vote s",
         "vote s", "ns/pair", "private/s", "driver heap MB");
 
@@ -142,7 +142,7 @@ public final class VoteScalingBenchmark {
         + "into kernel panels, + the long[%d] partial sum), independent of N; per executor JVM the broadcast "
         + "synthetic index and its packed copy: %.1f MB; no N x M matrix is ever held%n",
         perTask / 1e6, chunk, dim, maxM, perJvm / 1e6);
-    System.out.printf(Locale.ROOT, "load average at end=%s%n", loadAverage());
+    System.out.printf(Locale.ROOT, "load average at end=%s%n", VoteKernelBenchmark.loadAverage());
     for (int m : syntheticSizes) {
       double[] first = null;
       double[] last = null;
@@ -196,14 +196,6 @@ public final class VoteScalingBenchmark {
         NearestNeighbourKernel.Distance.COSINE, new GridGaussianMechanism(1.0, synth.length));
   }
 
-  static String loadAverage() {
-    try {
-      String[] f = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (java.io.IOException | RuntimeException e) {
-      return "n/a";
-    }
-  }
 
   static float[] unit(SplittableRandom rng, int dim) {
     float[] v = new float[dim];
