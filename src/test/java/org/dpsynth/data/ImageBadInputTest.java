@@ -78,18 +78,23 @@ class ImageBadInputTest {
     assertFalse(d.toString().contains("qqimage"));
   }
 
+  /** A Parquet file of (user_id, label, image) rows, the image column of {@code imageType}. */
+  private Path parquet(String name, org.apache.spark.sql.types.DataType imageType, List<org.apache.spark.sql.Row> rows) {
+    StructType schema = new StructType().add("user_id", DataTypes.StringType).add("label", DataTypes.StringType)
+        .add("image", imageType);
+    Path p = dir.resolve(name);
+    SparkTestSession.get().createDataFrame(rows, schema).write().parquet(p.toString());
+    return p;
+  }
+
   @Test
   void parquetBinaryImagesAreReadAndBadOnesCounted() {
-    SparkSession spark = SparkTestSession.get();
-    StructType schema = new StructType().add("user_id", DataTypes.StringType).add("label", DataTypes.StringType)
-        .add("image", DataTypes.BinaryType);
-    Path p = dir.resolve("images.parquet");
-    spark.createDataFrame(List.of(
+    Path p = parquet("images.parquet", DataTypes.BinaryType, List.of(
         RowFactory.create("u1", "bag", png(28, 28)),
         RowFactory.create("u1", "boot", png(28, 28)),
         RowFactory.create("u2", "bag", CANARY),
         RowFactory.create("u3", "bag", new byte[0]),
-        RowFactory.create("u4", "boot", png(28, 27))), schema).write().parquet(p.toString());
+        RowFactory.create("u4", "boot", png(28, 27))));
     Map<String, Long> d = counts(input(p));
     assertEquals(3, d.get("skipped_bad_image"), d.toString());
     assertEquals(2, d.get("records_after_bounding"), d.toString());
@@ -103,10 +108,7 @@ class ImageBadInputTest {
   @Test
   void aMissingOrWronglyTypedImageColumnIsAnErrorNamingTheKey() {
     SparkSession spark = SparkTestSession.get();
-    StructType schema = new StructType().add("user_id", DataTypes.StringType).add("label", DataTypes.StringType)
-        .add("image", DataTypes.IntegerType);
-    Path p = dir.resolve("typed.parquet");
-    spark.createDataFrame(List.of(RowFactory.create("u1", "bag", 7)), schema).write().parquet(p.toString());
+    Path p = parquet("typed.parquet", DataTypes.IntegerType, List.of(RowFactory.create("u1", "bag", 7)));
     InputException e = assertThrows(InputException.class, () -> CorpusReader.read(spark, input(p)).count());
     assertTrue(e.getMessage().contains("(input.image_column) has type int"), e.getMessage());
     e = assertThrows(InputException.class, () -> CorpusReader.read(spark, input(p, "input.image_column=picture")).count());

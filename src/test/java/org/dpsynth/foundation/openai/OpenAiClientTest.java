@@ -149,6 +149,13 @@ class OpenAiClientTest extends WithOpenAiServer {
     }
   }
 
+  /** The milliseconds between the server's two requests (there must be exactly two). */
+  private long secondAttemptGapMs() {
+    List<OpenAiCompatibleServer.RecordedRequest> rs = server.requests();
+    assertEquals(2, rs.size());
+    return (rs.get(1).receivedNanos() - rs.get(0).receivedNanos()) / 1_000_000;
+  }
+
   @Test
   void retryAfterSecondsIsHonoured() {
     server.script("/embeddings", Fault.tooManyRequests("1"));
@@ -158,9 +165,7 @@ class OpenAiClientTest extends WithOpenAiServer {
       long ms = (System.nanoTime() - t0) / 1_000_000;
       // maxBackoff is 40 ms, so only Retry-After explains a wait of a second.
       assertTrue(ms >= 1000, "waited only " + ms + " ms");
-      List<OpenAiCompatibleServer.RecordedRequest> rs = server.requests();
-      assertEquals(2, rs.size());
-      long gapMs = (rs.get(1).receivedNanos() - rs.get(0).receivedNanos()) / 1_000_000;
+      long gapMs = secondAttemptGapMs();
       assertTrue(gapMs >= 1000, "second attempt came after " + gapMs + " ms");
     }
   }
@@ -173,9 +178,7 @@ class OpenAiClientTest extends WithOpenAiServer {
         "/embeddings", Fault.tooManyRequests(DateTimeFormatter.RFC_1123_DATE_TIME.format(at)));
     try (OpenAiClient client = new OpenAiClient(fast(server).build(), ENV)) {
       client.post(OpenAiClient.EMBEDDINGS, embedRequest(client, "x"));
-      List<OpenAiCompatibleServer.RecordedRequest> rs = server.requests();
-      assertEquals(2, rs.size());
-      long gapMs = (rs.get(1).receivedNanos() - rs.get(0).receivedNanos()) / 1_000_000;
+      long gapMs = secondAttemptGapMs();
       // The date is ≥ 1 s ahead (2 s minus the truncated sub-second part).
       assertTrue(gapMs >= 1000, "second attempt came after " + gapMs + " ms");
     }
