@@ -1,7 +1,9 @@
 package org.dpsynth.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +26,14 @@ import org.dpsynth.pe.PrivateEvolution;
  * label total variation. OPERATOR-ONLY: it reads real images.
  */
 final class ImageEvaluation {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   private ImageEvaluation() {}
 
   /** One scored population. */
-  record Scored(String name, int samples, double frechet, double labelFrechet, Double labelTv) {}
+  /** One population's scores; as JSON: population, samples, frechet, label_frechet and (when labelled) label_tv. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Scored(@JsonProperty("population") String name, int samples, double frechet, double labelFrechet, Double labelTv) {}
 
   static int run(SparkSession spark, CorpusSettings cfg, String real, Path runDir, boolean isRun, String synthetic,
       boolean perIteration, boolean json) {
@@ -59,17 +63,7 @@ final class ImageEvaluation {
     ObjectNode out = JSON.createObjectNode();
     out.put("note", "OPERATOR-ONLY: computed from real data; not differentially private");
     out.put("real", realImages.size());
-    ArrayNode rows = out.putArray("populations");
-    for (Scored s : scored) {
-      ObjectNode o = rows.addObject();
-      o.put("population", s.name());
-      o.put("samples", s.samples());
-      o.put("frechet", s.frechet());
-      o.put("label_frechet", s.labelFrechet());
-      if (s.labelTv() != null) {
-        o.put("label_tv", s.labelTv());
-      }
-    }
+    out.set("populations", JSON.valueToTree(scored));
     if (json) {
       System.out.println(out);
     } else {
