@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 
 /** The redaction pattern dpsynth adds to Spark's (the end-to-end check is in ExecutorSecretsIT). */
@@ -31,5 +32,22 @@ class SparkSessionsTest {
     assertTrue(extended.startsWith(cluster), extended);
     assertTrue(Pattern.compile(extended).matcher("MYCOMPANY_TOKEN").find());
     assertEquals(extended, SparkSessions.withApiKeys(extended));
+  }
+
+  @Test
+  void shufflePartitionsFollowTheTaskSlotsOfTheConfigurationNotSparks200() {
+    assertEquals(8, SparkSessions.shufflePartitions(new SparkConf(false).set("spark.master", "local[*]"), 4));
+    assertEquals(2, SparkSessions.shufflePartitions(new SparkConf(false).set("spark.master", "local[1]"), 1));
+    assertEquals(4, SparkSessions.shufflePartitions(new SparkConf(false).set("spark.master", "spark://h:7077")
+        .set("spark.cores.max", "2"), 2));
+    assertEquals(48, SparkSessions.shufflePartitions(new SparkConf(false).set("spark.master", "yarn")
+        .set("spark.executor.instances", "6").set("spark.executor.cores", "4"), 2));
+    assertEquals(20, SparkSessions.shufflePartitions(new SparkConf(false).set("spark.master", "yarn")
+        .set("spark.default.parallelism", "10"), 2));
+    // A cluster whose size the configuration does not give keeps Spark's default (0 = unchanged).
+    assertEquals(0, SparkSessions.shufflePartitions(new SparkConf(false).set("spark.master", "yarn"), 2));
+    assertEquals(0, SparkSessions.shufflePartitions(new SparkConf(false).set("spark.master", "yarn")
+        .set("spark.dynamicAllocation.enabled", "true").set("spark.executor.instances", "2")
+        .set("spark.executor.cores", "4"), 2));
   }
 }
