@@ -208,21 +208,8 @@ public final class DpFineTuning {
   }
 
   private double[] labelProportions(JavaRDD<UserExamples> users) {
-    if (!cfg.labels().dpProportions()) {
-      return LabelShares.publicWeights(cfg.labels(), labels);
-    }
-    JavaRDD<long[]> counts;
-    if (labelCap == cfg.input().maxRecordsPerUser()) {
-      counts = DpSgdJob.labelCounts(users, labels.size());
-    } else {
-      // Its own cap: the same seeded hash order as the training bound, so the trained records are among these.
-      console.printf("label release: at most %d records per user (labels.max_records_per_user %s; training keeps %d)%n",
-          labelCap, cfg.labels().maxRecordsPerUser(), cfg.input().maxRecordsPerUser());
-      counts = ContributionBounds.labelCounts(
-          ContributionBounds.apply(CorpusReader.read(spark, cfg.input()), labels, labelCap, cfg.dpft().seed()), labels.size());
-    }
-    double[] noisy = LabelShares.release(charged, counts, labels, cfg.labels(), labelCap, plan.countNoise());
-    return LabelShares.proportions(noisy, console);
+    return LabelShares.ofRun(spark, charged, cfg.input(), cfg.labels(), labels, labelCap, cfg.dpft().seed(), plan.countNoise(),
+        () -> DpSgdJob.labelCounts(users, labels.size()), console);
   }
 
   /** Model state after a number of completed steps. */

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -235,21 +234,8 @@ public final class PrivateEvolution {
   }
 
   private double[] labelProportions(Dataset<Row> perUser) {
-    if (!cfg.labels().dpProportions()) {
-      return LabelShares.publicWeights(cfg.labels(), labels);
-    }
-    JavaRDD<long[]> counts;
-    if (labelCap == cfg.input().maxRecordsPerUser()) {
-      counts = PrivateEmbeddings.labelCounts(perUser, labels.size());
-    } else {
-      // Its own cap: the same seeded hash order as the votes' bounding, so the votes' records are among these.
-      console.printf("label release: at most %d records per user (labels.max_records_per_user %s; the votes keep %d)%n",
-          labelCap, cfg.labels().maxRecordsPerUser(), cfg.input().maxRecordsPerUser());
-      counts = ContributionBounds.labelCounts(
-          ContributionBounds.apply(CorpusReader.read(spark, cfg.input()), labels, labelCap, cfg.pe().seed()), labels.size());
-    }
-    double[] noisy = LabelShares.release(charged, counts, labels, cfg.labels(), labelCap, plan.noiseMultiplier());
-    return LabelShares.proportions(noisy, console);
+    return LabelShares.ofRun(spark, charged, cfg.input(), cfg.labels(), labels, labelCap, cfg.pe().seed(), plan.noiseMultiplier(),
+        () -> PrivateEmbeddings.labelCounts(perUser, labels.size()), console);
   }
 
   /** Index of the release of iteration t in the run's sequence of releases. */

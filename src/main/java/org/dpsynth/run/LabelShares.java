@@ -9,9 +9,13 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.SparkSession;
 import org.dpsynth.config.JobConfig;
+import org.dpsynth.data.ContributionBounds;
+import org.dpsynth.data.CorpusReader;
 import org.dpsynth.privacy.GridGaussianMechanism;
 
 /**
@@ -122,6 +126,29 @@ public final class LabelShares {
       Arrays.fill(w, 1.0);
     }
     return w;
+  }
+
+  /**
+   * A run's label proportions: the public weights, or the DP release ({@link #release}) of each
+   * user's label counts under the release's record cap {@code labelCap}. When that cap is the
+   * method's own ({@code input.max_records_per_user}) the counts are {@code ownCapCounts} (from the
+   * method's bounded rows); otherwise the corpus is bounded again at {@code labelCap} in the same
+   * seeded order ({@code seed}), so the method's records are among those counted.
+   */
+  public static double[] ofRun(SparkSession spark, ChargedRun charged, JobConfig.Input input, JobConfig.Labels cfg, List<String> labels,
+      int labelCap, long seed, double noiseMultiplier, Supplier<JavaRDD<long[]>> ownCapCounts, PrintStream console) {
+    if (!cfg.dpProportions()) {
+      return publicWeights(cfg, labels);
+    }
+    JavaRDD<long[]> counts;
+    if (labelCap == input.maxRecordsPerUser()) {
+      counts = ownCapCounts.get();
+    } else {
+      console.printf("label release: at most %d records per user (labels.max_records_per_user %s; the method keeps %d)%n",
+          labelCap, cfg.maxRecordsPerUser(), input.maxRecordsPerUser());
+      counts = ContributionBounds.labelCounts(ContributionBounds.apply(CorpusReader.read(spark, input), labels, labelCap, seed), labels.size());
+    }
+    return proportions(release(charged, counts, labels, cfg, labelCap, noiseMultiplier), console);
   }
 
   /** Public proportions: {@code labels.weights}, or uniform. */

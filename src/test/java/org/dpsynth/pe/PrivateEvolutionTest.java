@@ -105,6 +105,20 @@ class PrivateEvolutionTest {
   }
 
   @Test
+  void theLabelReleaseWithItsOwnRecordCapIsChargedAndReportedAtThatCap() throws IOException {
+    Path out = dir.resolve("run-label-cap");
+    String console = runPe(config(input, "pe.iterations=1", "labels.max_records_per_user=16"), out, p -> {});
+    assertTrue(console.contains("label release: at most 16 records per user (labels.max_records_per_user 16; the method keeps 8)"),
+        console);
+    JsonNode privacy = RunDirectory.readJson(out.resolve("public/manifest.json")).get("privacy");
+    assertEquals(16, privacy.get("label_max_records_per_user").asInt());
+    assertEquals(16.0, privacy.get("label_sensitivity").asDouble(), 0.0, "the clip defaults to the label cap");
+    LedgerEntry labels = RunLedger.entries(out).stream().filter(e -> e.releaseId().endsWith("labels")).findFirst().orElseThrow();
+    assertEquals(16.0, labels.sensitivity(), 0.0, "charged at the label cap, not the votes' cap of 8");
+    assertEquals(16.0 * privacy.get("sigma").asDouble(), labels.noiseStddev(), 1e-9, "noise stddev z x the label bound");
+  }
+
+  @Test
   void aRunWritesTheRunDirectoryAndChargesEachReleaseOnce() throws IOException {
     Path out = dir.resolve("run-basic");
     String console = runPe(config(input), out, p -> {});
