@@ -61,6 +61,16 @@ class ImagePrivateEvolutionTest {
       assertEquals(28, g.width());
       assertTrue(cfg.labels().names().contains(r.<String>getAs("label")));
     }
+    // At the first degree (0.6) every variation is a nearest public image of the catalogue: the whole
+    // final set is catalogue images (kept parents were drawn from it), reported as public copies.
+    java.util.Set<String> catalogue = new java.util.HashSet<>();
+    for (String line : Files.readAllLines(Path.of(cfg.generator().publicCorpus()))) {
+      catalogue.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("image").asText());
+    }
+    for (Row r : rows) {
+      assertTrue(catalogue.contains(java.util.Base64.getEncoder().encodeToString(r.<byte[]>getAs(PrivateEvolution.IMAGE_COLUMN))));
+      assertEquals("public", r.<String>getAs("provenance"));
+    }
     JsonNode manifest = RunDirectory.readJson(out.resolve("public/manifest.json"));
     assertEquals("complete", manifest.get("status").asText());
     assertEquals(1, manifest.get("privacy").get("steps").asInt());
