@@ -17,15 +17,23 @@ public final class OnnxProto {
   /** TensorProto.DataType INT8. */
   public static final int INT8 = 3;
 
-  private static final int NODE_INPUT = 1;
-  private static final int NODE_OUTPUT = 2;
+  // onnx.proto field numbers (public: the int8 rewriter parses the same messages).
+  public static final int MODEL_GRAPH = 7;
+  public static final int GRAPH_NODE = 1;
+  public static final int GRAPH_INITIALIZER = 5;
+  public static final int GRAPH_INPUT = 11;
+  public static final int GRAPH_OUTPUT = 12;
+  public static final int NODE_INPUT = 1;
+  public static final int NODE_OUTPUT = 2;
+  public static final int NODE_OP_TYPE = 4;
+  public static final int NODE_DOMAIN = 7;
+  public static final int TENSOR_DIMS = 1;
+  public static final int TENSOR_DATA_TYPE = 2;
+  public static final int TENSOR_FLOAT_DATA = 4;
+  public static final int TENSOR_NAME = 8;
+  public static final int TENSOR_RAW_DATA = 9;
   private static final int NODE_NAME = 3;
-  private static final int NODE_OP_TYPE = 4;
   private static final int NODE_ATTRIBUTE = 5;
-  private static final int TENSOR_DIMS = 1;
-  private static final int TENSOR_DATA_TYPE = 2;
-  private static final int TENSOR_NAME = 8;
-  private static final int TENSOR_RAW_DATA = 9;
   private static final int ATTR_NAME = 1;
   private static final int ATTR_I = 3;
   private static final int ATTR_TYPE = 20;

@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.dpsynth.config.ConfigLoader;
@@ -29,25 +25,15 @@ class OnnxImagePrivateEvolutionTest {
 
   @Test
   void anImageRunWithAnOnnxImageEmbedderCompletes() throws IOException {
-    List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
-    List<String> slice = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 12) { // 250 private images
-      slice.add(all.get(i));
-    }
-    Path input = dir.resolve("slice.jsonl");
-    Files.write(input, slice);
+    Path input = ImagePrivateEvolutionTest.privateSlice(dir, 12); // 250 private images
     Path model = dir.resolve("tiny.onnx");
     Files.write(model, new TinyConvNet(17).onnx());
     JobConfig cfg = ConfigLoader.load(Path.of("conf/pe-fashion.yaml"), List.of(
         "input.path=" + input, "privacy.noise=seeded:5", "privacy.min_users=20", "pe.iterations=1", "pe.population_size=30",
         "embedder.type=onnx-image", "embedder.model_path=" + model, "embedder.batch_size=32"));
     Path out = dir.resolve("run");
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    List<Sample> fin = new PrivateEvolution(SparkTestSession.get(), cfg, out, new PrintStream(bytes, true, StandardCharsets.UTF_8), p -> {})
-        .run();
-    String console = bytes.toString(StandardCharsets.UTF_8);
+    String console = ImagePrivateEvolutionTest.runPe(cfg, out, 30);
     assertTrue(console.contains("iteration 1/1"), console);
-    assertEquals(30, fin.size());
 
     List<Row> rows = SparkTestSession.get().read().parquet(out.resolve("public/synthetic").toString()).collectAsList();
     assertEquals(30, rows.size());

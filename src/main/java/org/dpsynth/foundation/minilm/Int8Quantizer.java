@@ -1,6 +1,19 @@
 package org.dpsynth.foundation.minilm;
 
 import static org.dpsynth.foundation.OnnxProto.FLOAT;
+import static org.dpsynth.foundation.OnnxProto.MODEL_GRAPH;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_NODE;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_INITIALIZER;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_OUTPUT;
+import static org.dpsynth.foundation.OnnxProto.NODE_INPUT;
+import static org.dpsynth.foundation.OnnxProto.NODE_OUTPUT;
+import static org.dpsynth.foundation.OnnxProto.NODE_OP_TYPE;
+import static org.dpsynth.foundation.OnnxProto.NODE_DOMAIN;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_DIMS;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_DATA_TYPE;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_FLOAT_DATA;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_NAME;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_RAW_DATA;
 import static org.dpsynth.foundation.OnnxProto.INT8;
 import static org.dpsynth.foundation.OnnxProto.floatValueInfo;
 import static org.dpsynth.foundation.OnnxProto.floats;
@@ -37,21 +50,6 @@ import java.util.function.Predicate;
  * copied unchanged.
  */
 final class Int8Quantizer {
-  // onnx.proto field numbers used here.
-  private static final int MODEL_GRAPH = 7;
-  private static final int GRAPH_NODE = 1;
-  private static final int GRAPH_INITIALIZER = 5;
-  private static final int GRAPH_OUTPUT = 12;
-  private static final int NODE_INPUT = 1;
-  private static final int NODE_OUTPUT = 2;
-  private static final int NODE_OP_TYPE = 4;
-  private static final int NODE_DOMAIN = 7;
-  private static final int TENSOR_DIMS = 1;
-  private static final int TENSOR_DATA_TYPE = 2;
-  private static final int TENSOR_FLOAT_DATA = 4;
-  private static final int TENSOR_NAME = 8;
-  private static final int TENSOR_RAW_DATA = 9;
-
   private Int8Quantizer() {}
 
   /** What the rewrite did, for logs and tests. */

@@ -1,6 +1,11 @@
 package org.dpsynth.foundation.onnximage;
 
 import static org.dpsynth.foundation.OnnxProto.FLOAT;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_INITIALIZER;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_INPUT;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_NODE;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_OUTPUT;
+import static org.dpsynth.foundation.OnnxProto.MODEL_GRAPH;
 import static org.dpsynth.foundation.OnnxProto.floatValueInfo;
 import static org.dpsynth.foundation.OnnxProto.floats;
 import static org.dpsynth.foundation.OnnxProto.node;
@@ -59,15 +64,15 @@ public final class TinyConvNet {
   private static byte[] model(List<byte[]> nodes, List<byte[]> initializers, byte[] input, List<byte[]> outputs) {
     ByteArrayOutputStream g = new ByteArrayOutputStream();
     for (byte[] n : nodes) {
-      writeBytes(g, 1, n); // GraphProto.node
+      writeBytes(g, GRAPH_NODE, n);
     }
     writeString(g, 2, "tiny"); // GraphProto.name
     for (byte[] t : initializers) {
-      writeBytes(g, 5, t); // GraphProto.initializer
+      writeBytes(g, GRAPH_INITIALIZER, t);
     }
-    writeBytes(g, 11, input); // GraphProto.input
+    writeBytes(g, GRAPH_INPUT, input);
     for (byte[] o : outputs) {
-      writeBytes(g, 12, o); // GraphProto.output
+      writeBytes(g, GRAPH_OUTPUT, o);
     }
     ByteArrayOutputStream opset = new ByteArrayOutputStream();
     writeString(opset, 1, ""); // OperatorSetIdProto.domain
@@ -75,7 +80,7 @@ public final class TinyConvNet {
     ByteArrayOutputStream m = new ByteArrayOutputStream();
     writeVarintField(m, 1, 8); // ModelProto.ir_version
     writeBytes(m, 8, opset.toByteArray()); // ModelProto.opset_import
-    writeBytes(m, 7, g.toByteArray()); // ModelProto.graph
+    writeBytes(m, MODEL_GRAPH, g.toByteArray());
     return m.toByteArray();
   }
 
