@@ -3,6 +3,7 @@ package org.dpsynth.foundation;
 import org.dpsynth.foundation.image.RandomConvEmbedder;
 import org.dpsynth.foundation.image.SimulatedImageGenerator;
 import org.dpsynth.foundation.minilm.MiniLmEmbedder;
+import org.dpsynth.foundation.onnximage.OnnxImageEmbedder;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,6 +31,9 @@ public final class Models {
   /** Embedded image generators, one per public image prior and JVM. */
   private static final Map<PublicCorpus.Source, SimulatedImageGenerator> IMAGE_MODELS = new ConcurrentHashMap<>();
 
+  /** User-supplied ONNX image models, one session per embedder configuration and JVM (whatever the run directory). */
+  private static final Map<JobConfig.Embedder, OnnxImageEmbedder> ONNX_IMAGES = new ConcurrentHashMap<>();
+
   private Models() {}
 
   /** Where {@code cfg}'s public images are: {@code generator.public_corpus} with its image column. */
@@ -46,9 +50,11 @@ public final class Models {
     return EMBEDDERS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case MINILM -> MiniLmEmbedder.shared(cfg.threads(), cfg.quantized()).withBatchSize(cfg.batchSize());
       case RANDOM_CONV -> RandomConvEmbedder.shared();
+      case ONNX_IMAGE -> ONNX_IMAGES.computeIfAbsent(cfg, c -> OnnxImageEmbedder.load(c.modelPath(), hadoopConfiguration(),
+          OnnxImageEmbedder.Settings.of(c), c.threads(), c.batchSize()));
       case OPENAI -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
           cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).batchSize(cfg.batchSize()).build());
-      case LOCAL, IMAGE_SIM -> throw new IllegalArgumentException("embedder.type: expected minilm, openai or random-conv, got "
+      case LOCAL, IMAGE_SIM -> throw new IllegalArgumentException("embedder.type: expected minilm, openai, random-conv or onnx-image, got "
           + Modes.key(cfg.type()));
     });
   }
@@ -70,7 +76,7 @@ public final class Models {
         }
         yield new OpenAiGenerator(b.build());
       }
-      case MINILM, RANDOM_CONV -> throw new IllegalArgumentException("generator.type: expected local, openai or image-sim, got "
+      case MINILM, RANDOM_CONV, ONNX_IMAGE -> throw new IllegalArgumentException("generator.type: expected local, openai or image-sim, got "
           + Modes.key(cfg.type()));
     });
   }
