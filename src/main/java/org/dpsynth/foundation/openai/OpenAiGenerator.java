@@ -125,21 +125,27 @@ public final class OpenAiGenerator implements Generator {
   static String mask(String[] words, double degree, SplittableRandom rng) {
     int n = words.length;
     int m = Math.min(n, Math.max(1, (int) Math.round(degree * n)));
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    for (int i = 0; i < m; i++) { // partial Fisher–Yates: the first m are a uniform m-subset
-      int j = i + rng.nextInt(n - i);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    int[] order = uniformSubset(n, m, rng);
     String[] out = words.clone();
     for (int i = 0; i < m; i++) {
       out[order[i]] = "_";
     }
     return String.join(" ", out);
+  }
+
+  /** 0..n−1 in an order whose first {@code m} entries are a uniform m-subset (partial Fisher–Yates). */
+  static int[] uniformSubset(int n, int m, SplittableRandom rng) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    for (int i = 0; i < m; i++) {
+      int j = i + rng.nextInt(n - i);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
   }
 
   private String chat(String prompt, long seed, String what) {
