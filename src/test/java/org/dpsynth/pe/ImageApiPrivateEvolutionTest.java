@@ -36,7 +36,7 @@ class ImageApiPrivateEvolutionTest {
   void anImageRunAgainstAnImagesApiWritesRunSizedSyntheticPngs() throws IOException {
     List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
     List<String> slice = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 30) {
+    for (int i = 0; i < all.size(); i += 60) {
       slice.add(all.get(i));
     }
     Path input = dir.resolve("slice.jsonl");
@@ -53,7 +53,6 @@ class ImageApiPrivateEvolutionTest {
       List<Sample> fin = new PrivateEvolution(SparkTestSession.get(), cfg, out, new PrintStream(bytes, true, StandardCharsets.UTF_8), p -> {})
           .run();
       String console = bytes.toString(StandardCharsets.UTF_8);
-      System.out.println(console + "\nrequests: " + server.requests().size());
       assertTrue(console.contains("iteration 1/1"), console);
       assertEquals(20, fin.size());
       assertTrue(server.requestCount("/v1/images/generations") >= 20, "the initial population came from the API");

@@ -53,7 +53,7 @@ public final class OpenAiImageGenerator implements Generator {
   /** Cells per side of the edit mask grid. */
   static final int MASK_GRID = 8;
 
-  /** Square sizes every OpenAI image model accepts for generations, edits and variations. */
+  /** The square sizes of dall-e-2 (generations, edits, variations), which most compatible servers take. */
   static final int[] AUTO_SIZES = {256, 512, 1024};
 
   private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
