@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.dpsynth.config.ConfigLoader;
@@ -34,13 +33,8 @@ class ImageApiPrivateEvolutionTest {
 
   @Test
   void anImageRunAgainstAnImagesApiWritesRunSizedSyntheticPngs() throws IOException {
-    List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
-    List<String> slice = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 60) {
-      slice.add(all.get(i));
-    }
     Path input = dir.resolve("slice.jsonl");
-    Files.write(input, slice);
+    Files.write(input, ImagePrivateEvolutionTest.privateSlice(60)); // 50 images
     Path out = dir.resolve("run");
     try (OpenAiCompatibleServer server = OpenAiCompatibleServer.start(0, 64, Duration.ofMinutes(5))) {
       server.faultRate(0.15, 7);

@@ -29,14 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
 class ImagePrivateEvolutionTest {
   @TempDir Path dir;
 
+  /** Every {@code step}-th line of the Fashion-MNIST private sample, as a mutable list. */
+  static List<String> privateSlice(int step) throws IOException {
+    List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
+    List<String> slice = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += step) {
+      slice.add(all.get(i));
+    }
+    return slice;
+  }
+
   @Test
   void anImageRunWritesSyntheticPngsAndAnImageReport() throws IOException {
     // Every 20th private image (150 images), with one bad image that must be counted, not fail the run.
-    List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
-    List<String> slice = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 20) {
-      slice.add(all.get(i));
-    }
+    List<String> slice = privateSlice(20);
     slice.add("{\"user_id\": \"bad-user\", \"label\": \"bag\", \"image\": \"cXFub3RhcG5n\"}");
     Path input = dir.resolve("slice.jsonl");
     Files.write(input, slice);

@@ -7,13 +7,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -133,27 +131,16 @@ public final class OpenAiImageGenerator implements Generator {
 
   @Override
   public List<String> random(String label, int n, long seed) {
-    if (label == null) {
-      throw new IllegalArgumentException("label must not be null");
-    }
-    if (n < 0) {
-      throw new IllegalArgumentException("n must be >= 0, got " + n);
-    }
-    List<Supplier<String>> tasks = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      long s = OpenAiGenerator.mix(seed, i);
-      tasks.add(() -> {
-        ObjectNode req = client.newRequest();
-        req.put("prompt", prompt(label));
-        req.put("n", 1);
-        req.put("size", sizeParameter());
-        if (acceptsResponseFormat()) {
-          req.put("response_format", "b64_json");
-        }
-        return client.post(OpenAiClient.IMAGES_GENERATIONS, req, this::image, Long.toString(s));
-      });
-    }
-    return n == 0 ? List.of() : client.inParallel(tasks);
+    return OpenAiGenerator.randomSamples(client, label, n, seed, (index, s) -> {
+      ObjectNode req = client.newRequest();
+      req.put("prompt", prompt(label));
+      req.put("n", 1);
+      req.put("size", sizeParameter());
+      if (acceptsResponseFormat()) {
+        req.put("response_format", "b64_json");
+      }
+      return client.post(OpenAiClient.IMAGES_GENERATIONS, req, this::image, Long.toString(s));
+    });
   }
 
   @Override
@@ -163,35 +150,24 @@ public final class OpenAiImageGenerator implements Generator {
 
   @Override
   public List<String> variation(String label, List<String> payloads, double degree, long seed) {
-    if (!(degree >= 0 && degree <= 1)) {
-      throw new IllegalArgumentException("degree must be in [0, 1], got " + degree);
-    }
-    if (degree == 0 || payloads.isEmpty()) {
-      return new ArrayList<>(payloads);
-    }
-    List<Supplier<String>> tasks = new ArrayList<>(payloads.size());
-    for (int i = 0; i < payloads.size(); i++) {
-      GrayImage parent = GrayImage.ofPayload(payloads.get(i));
-      long s = OpenAiGenerator.mix(seed, i);
-      tasks.add(() -> {
-        MultipartForm form = new MultipartForm().field("model", client.settings().model());
-        form.file("image", "image.png", "image/png", parent.resized(requestWidth, requestHeight).png());
-        String endpoint;
-        if (options.api() == ImageApi.EDITS) {
-          endpoint = OpenAiClient.IMAGES_EDITS;
-          form.file("mask", "mask.png", "image/png", mask(requestWidth, requestHeight, degree, new SplittableRandom(s)));
-          form.field("prompt", prompt(label));
-        } else {
-          endpoint = OpenAiClient.IMAGES_VARIATIONS;
-        }
-        form.field("n", "1").field("size", sizeParameter());
-        if (acceptsResponseFormat()) {
-          form.field("response_format", "b64_json");
-        }
-        return client.postMultipart(endpoint, form, this::image, Long.toString(s));
-      });
-    }
-    return client.inParallel(tasks);
+    return OpenAiGenerator.variations(client, payloads, degree, seed, (index, s) -> {
+      GrayImage parent = GrayImage.ofPayload(payloads.get(index));
+      MultipartForm form = new MultipartForm().field("model", client.settings().model());
+      form.file("image", "image.png", "image/png", parent.resized(requestWidth, requestHeight).png());
+      String endpoint;
+      if (options.api() == ImageApi.EDITS) {
+        endpoint = OpenAiClient.IMAGES_EDITS;
+        form.file("mask", "mask.png", "image/png", mask(requestWidth, requestHeight, degree, new SplittableRandom(s)));
+        form.field("prompt", prompt(label));
+      } else {
+        endpoint = OpenAiClient.IMAGES_VARIATIONS;
+      }
+      form.field("n", "1").field("size", sizeParameter());
+      if (acceptsResponseFormat()) {
+        form.field("response_format", "b64_json");
+      }
+      return client.postMultipart(endpoint, form, this::image, Long.toString(s));
+    });
   }
 
   private String prompt(String label) {

@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -35,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.dpsynth.foundation.image.GrayImage;
 
 /**
  * A real OpenAI-compatible HTTP server on 127.0.0.1 for tests and local runs: {@code POST
@@ -705,20 +705,7 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
   }
 
   private static byte[] png(float[] px, int w, int h) {
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int g = Math.round(px[y * w + x] * 255f);
-        img.getRaster().setSample(x, y, 0, g);
-      }
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      ImageIO.write(img, "png", out);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out.toByteArray();
+    return new GrayImage(w, h, px).png();
   }
 
   private static BufferedImage readImage(byte[] bytes) {
