@@ -335,16 +335,22 @@ public record JobConfig(
       String publicLabelColumn,
       double publicShare,
       int publicNeighbours,
-      String publicImageColumn) implements Serializable {
+      String publicImageColumn,
+      ImageApi imageApi,
+      String imageSize,
+      String imagePrompt) implements Serializable {
 
     /** What the embedded generator writes: every sample ({@code ngram}) or also public copies. */
     public enum Mode { NGRAM, PUBLIC }
+
+    /** openai with images: the endpoint of the variation API ({@code /images/edits} or {@code /images/variations}). */
+    public enum ImageApi { EDITS, VARIATIONS }
 
     /** The same settings with another prompt templates directory. */
     public Generator withPromptTemplatesDir(String dir) {
       return new Generator(type, baseUrl, model, apiKeyEnv, temperature, maxTokens, keywords, dir, maxConcurrency, maxAttempts,
           timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours,
-          publicImageColumn);
+          publicImageColumn, imageApi, imageSize, imagePrompt);
     }
 
     /** True when the embedded generator learns from a user-given public corpus, not the built-in one. */
@@ -375,6 +381,10 @@ public record JobConfig(
       if (hasPublicCorpus()) {
         e.require(type != ModelType.OPENAI, "generator.public_corpus", "no path when generator.type is openai (only the embedded generators learn from it)");
       }
+      e.require(imageApi != null, "generator.image_api", "'edits' or 'variations'");
+      e.require(imageSize != null && imageSize.strip().toLowerCase(Locale.ROOT).matches("auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4}"),
+          "generator.image_size", "'auto' or WIDTHxHEIGHT such as 512x512");
+      e.requireText(imagePrompt, "generator.image_prompt", "a prompt (with {label} for the label)");
       if (type == ModelType.IMAGE_SIM) {
         e.require(hasPublicCorpus(), "generator.public_corpus", "the public images of the image-sim generator (Parquet or JSON Lines)");
         e.requireText(publicImageColumn, "generator.public_image_column", "a column name");
@@ -436,7 +446,8 @@ public record JobConfig(
     if (input.images()) {
       errors.require(embedder.type() != null && embedder.type().imageEmbedder(), "embedder.type",
           "'random-conv' or 'onnx-image' (the image embedders) when input.modality is image");
-      errors.require(generator.type() == ModelType.IMAGE_SIM, "generator.type", "'image-sim' (the image generator) when input.modality is image");
+      errors.require(generator.type() == ModelType.IMAGE_SIM || generator.type() == ModelType.OPENAI, "generator.type",
+          "'image-sim' (the embedded image generator) or 'openai' (an images API) when input.modality is image");
     } else if (imageModels) {
       errors.add("input.modality: expected 'image' when embedder.type is random-conv or onnx-image, or generator.type is image-sim");
     }

@@ -16,6 +16,7 @@ import org.dpsynth.foundation.ngram.LocalGenerator;
 import org.dpsynth.text.PublicCorpus;
 import org.dpsynth.foundation.openai.OpenAiEmbedder;
 import org.dpsynth.foundation.openai.OpenAiGenerator;
+import org.dpsynth.foundation.openai.OpenAiImageGenerator;
 import org.dpsynth.foundation.openai.OpenAiSettings;
 
 /**
@@ -59,8 +60,25 @@ public final class Models {
     });
   }
 
-  /** The generator for {@code cfg} in this JVM. */
+  /** The generator for {@code cfg} in this JVM, for text. */
   public static Generator generator(JobConfig.Generator cfg, String cacheDir) {
+    return generator(cfg, null, cacheDir);
+  }
+
+  /**
+   * The generator for {@code cfg} in this JVM; with {@code input.modality: image}, {@code openai}
+   * is the images API generator producing {@code input.image_width × input.image_height} payloads.
+   *
+   * @param input the run's input settings, or null for text
+   */
+  public static Generator generator(JobConfig.Generator cfg, JobConfig.Input input, String cacheDir) {
+    if (cfg.type() == JobConfig.ModelType.OPENAI && input != null && input.images()) {
+      return GENERATORS.computeIfAbsent(java.util.List.of(cfg, input.imageWidth(), input.imageHeight(), String.valueOf(cacheDir)),
+          k -> new OpenAiImageGenerator(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
+              cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).build(),
+              new OpenAiImageGenerator.Options(input.imageWidth(), input.imageHeight(),
+                  OpenAiImageGenerator.ImageApi.valueOf(cfg.imageApi().name()), cfg.imageSize(), cfg.imagePrompt())));
+    }
     return GENERATORS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case LOCAL -> local(cfg);
       case IMAGE_SIM -> IMAGE_MODELS.computeIfAbsent(imageSource(cfg), s -> {

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ImagePrivateEvolutionTest {
   @TempDir Path dir;
 
+  /** Every {@code step}-th line of the Fashion-MNIST private sample, as a mutable list. */
   @Test
   void anImageRunWritesSyntheticPngsAndAnImageReport() throws IOException {
     // Every 20th private image (150 images), with one bad image that must be counted, not fail the run.
