@@ -191,12 +191,6 @@ public record JobConfig(
       int lookahead,
       long seed) implements Serializable {
 
-    /** The embedding distance votes use. */
-    public enum Distance { COSINE, L2 }
-
-    /** How the next population's parents are chosen from the noisy histogram. */
-    public enum SelectionMethod { SAMPLE, RANK }
-
     /** Population size at iteration t (0 = initial population). */
     public int populationAt(int t) {
       if (populationSchedule == null || populationSchedule.isEmpty()) {
@@ -204,6 +198,12 @@ public record JobConfig(
       }
       return populationSchedule.get(Math.min(t, populationSchedule.size() - 1));
     }
+
+    /** The embedding distance votes use. */
+    public enum Distance { COSINE, L2 }
+
+    /** How the next population's parents are chosen from the noisy histogram. */
+    public enum SelectionMethod { SAMPLE, RANK }
 
     /** Variation degree used to produce the population of iteration t (t ≥ 1). */
     public double degreeAt(int t) {
