@@ -4,11 +4,16 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.functions;
@@ -47,13 +52,19 @@ final class ImageFolder {
       throw new InputException("input.path " + path + ": cannot be read (" + e.getMessage() + ")");
     }
     int depth = (in.hasLabels() ? 1 : 0) + (in.hasUsers() ? 1 : 0) + 1;
-    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(path)
+    Dataset<Row> read = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(path);
+    // Spark's file sources skip empty files; they are bad images here, so they are listed and added back.
+    List<Row> empty = emptyFiles(spark, path, root);
+    if (!empty.isEmpty()) {
+      read = read.union(spark.createDataFrame(empty, read.schema()));
+    }
+    Dataset<Row> files = read
         .withColumn("_parts", functions.split(functions.udf(new RelativePath(root), DataTypes.StringType).apply(col("path")), "/"));
     // Only the path column: Spark's binaryFile source then reads no file contents for this check.
     Dataset<Row> misplaced = files.select(col("path"), col("_parts")).filter(functions.size(col("_parts")).notEqual(depth));
     long wrong = misplaced.count();
     if (wrong > 0) {
-      java.util.List<String> first = misplaced.orderBy("path").first().getList(1);
+      List<String> first = misplaced.orderBy("path").first().getList(1);
       String where = first == null ? "one outside it" : first.size() == 1 ? "'" + first.get(0) + "' at the top level"
           : in.hasLabels() ? "one under '" + first.get(0) + "/', " + first.size() + " levels deep" : "one " + first.size() + " levels deep";
       throw new InputException(String.format("input.path %s: %d file%s not at %s (input.format image-folder); the first: %s",
@@ -64,6 +75,25 @@ final class ImageFolder {
         : functions.sha2(col("path"), 256);
     Column image = functions.udf(new ImagePayloads.FromBytes(in.imageWidth(), in.imageHeight()), DataTypes.StringType).apply(col("content"));
     return CorpusReader.imageRecords(files, user, image, label);
+  }
+
+  /** Rows (path, modificationTime, length, content) of the empty files under the folder that Spark would list (not hidden). */
+  private static List<Row> emptyFiles(SparkSession spark, String path, String root) {
+    List<Row> out = new ArrayList<>();
+    try {
+      Path p = new Path(path);
+      RemoteIterator<LocatedFileStatus> it = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).listFiles(p, true);
+      while (it.hasNext()) {
+        LocatedFileStatus f = it.next();
+        String rel = new RelativePath(root).call(f.getPath().toString());
+        if (f.getLen() == 0 && rel != null && java.util.Arrays.stream(rel.split("/")).noneMatch(n -> n.startsWith(".") || n.startsWith("_"))) {
+          out.add(RowFactory.create(f.getPath().toString(), new java.sql.Timestamp(f.getModificationTime()), 0L, new byte[0]));
+        }
+      }
+    } catch (IOException e) {
+      throw new InputException("input.path " + path + ": cannot be listed (" + e.getMessage() + ")");
+    }
+    return out;
   }
 
   /** The layout the settings ask for, for messages and docs. */
