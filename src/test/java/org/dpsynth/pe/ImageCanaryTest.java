@@ -97,7 +97,7 @@ class ImageCanaryTest {
     Files.write(Files.createDirectories(folder.resolve(CANARY + "-label").resolve("u1")).resolve("y.png"), canaryPng);
 
     JobConfig cfg = ConfigLoader.load(Path.of("conf/pe-fashion.yaml"), List.of("input.path=" + folder, "input.format=image-folder",
-        "output.image_folder=true", "privacy.noise=seeded:11", "privacy.min_users=20", "pe.iterations=2", "pe.population_size=40"));
+        "output.image_folder=true", "privacy.noise=seeded:11", "privacy.min_users=20", "pe.iterations=2", "pe.population_size=20"));
     out = dir.resolve("run");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     StringWriter logged = new StringWriter();
@@ -265,7 +265,7 @@ class ImageCanaryTest {
     while (m.find()) {
       made.add(Base64.getDecoder().decode(m.group(1)));
     }
-    assertTrue(made.size() >= 3 * 40 + 40 + 40, "populations, synthetic set, image files and report: " + made.size());
+    assertTrue(made.size() >= 3 * 20 + 20 + 20, "populations, synthetic set, image files and report: " + made.size());
     double worst = -1;
     for (byte[] png : made) {
       GrayImage g = GrayImage.decode(png);
@@ -296,7 +296,7 @@ class ImageCanaryTest {
     for (int t = 0; t <= 2; t++) {
       String section = sections[t + 1];
       assertTrue(section.startsWith("Iteration " + t), section.substring(0, 40));
-      // 40 images over 10 labels: the first 4 (or fewer) of each label, as many as the population has
+      // 20 images over 10 labels: the first 4 (or fewer) of each label, as many as the population has
       long perLabelCapped = 0;
       for (Row r : SparkTestSession.get().read().parquet(out.resolve(String.format("public/iterations/%03d/population.parquet", t)).toString())
           .groupBy("label").count().collectAsList()) {
