@@ -32,9 +32,13 @@ public final class RunReport {
   static final long MAX_INLINED_IMAGE_BYTES = 4L << 20;
 
   /** What is left of {@link #MAX_INLINED_IMAGE_BYTES}, and how many images did not fit. */
-  private static final class ImageBudget {
-    long left = MAX_INLINED_IMAGE_BYTES;
+  static final class ImageBudget {
+    long left;
     int omitted;
+
+    ImageBudget(long bytes) {
+      left = bytes;
+    }
   }
 
   private RunReport() {}
@@ -149,7 +153,7 @@ public final class RunReport {
     boolean images = run.exists(synthetic)
         && List.of(spark.read().parquet(synthetic.toString()).columns()).contains(org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN);
     if (images) {
-      ImageBudget budget = new ImageBudget();
+      ImageBudget budget = new ImageBudget(MAX_INLINED_IMAGE_BYTES);
       page.heading(2, "Synthetic images per label");
       page.paragraph("Up to " + IMAGES_PER_LABEL + " synthetic images of each label from public/synthetic (the first by id), inlined.");
       page.raw(imageGrid(spark, synthetic, IMAGES_PER_LABEL, labels, budget));
@@ -207,7 +211,7 @@ public final class RunReport {
   }
 
   /** A table of the first {@code perLabel} images by id of each label (the run's label order) of a Parquet set with an image column. */
-  private static String imageGrid(SparkSession spark, Path parquet, int perLabel, List<String> labelOrder, ImageBudget budget) {
+  static String imageGrid(SparkSession spark, Path parquet, int perLabel, List<String> labelOrder, ImageBudget budget) {
     String image = org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN;
     List<Row> rows = spark.read().parquet(parquet.toString()).select("id", "label", image)
         .withColumn("_n", functions.row_number().over(org.apache.spark.sql.expressions.Window.partitionBy("label").orderBy("id")))
