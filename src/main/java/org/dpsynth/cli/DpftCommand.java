@@ -1,11 +1,9 @@
 package org.dpsynth.cli;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.dpsynth.config.DpftConfig;
 import org.dpsynth.dpft.DpFineTuning;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code dpft}: DP fine-tuning (user-level DP-SGD) of a small language model, then sampling. */
 @Command(
@@ -16,12 +14,10 @@ import picocli.CommandLine.Mixin;
       "secure discrete Gaussian noise, RDP accounting), then sample synthetic texts per label.",
       "Re-running on the same --out directory resumes after the last checkpoint."
     })
-public final class DpftCommand implements Callable<Integer> {
-  @Mixin JobOptions job;
-
+public final class DpftCommand extends JobCommand {
   @Override
   public Integer call() {
-    return job.run("dpft", DpftConfig::load, DpftConfig::output,
+    return job.run("dpft", DpftConfig::load,
         (spark, cfg, runDir) -> new DpFineTuning(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run(),
         run -> Map.of("run_dir", run.root(), "synthetic", run.synthetic(), "manifest", run.manifest()));
   }

@@ -1,12 +1,10 @@
 package org.dpsynth.cli;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.dpsynth.config.FewShotConfig;
 import org.dpsynth.fewshot.FewShotGeneration;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code fewshot}: DP few-shot demonstrations (Tang et al., ICLR 2024). */
 @Command(
@@ -16,12 +14,10 @@ import picocli.CommandLine.Mixin;
       "noised next-token distributions of prompts holding Poisson-sampled private examples.",
       "Re-running on the same --out resumes (a complete run is not re-run or re-charged)."
     })
-public final class FewShotCommand implements Callable<Integer> {
-  @Mixin JobOptions job;
-
+public final class FewShotCommand extends JobCommand {
   @Override
   public Integer call() {
-    return job.run("fewshot", FewShotConfig::load, FewShotConfig::output,
+    return job.run("fewshot", FewShotConfig::load,
         (spark, cfg, runDir) -> new FewShotGeneration(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run(),
         run -> Map.of("run_dir", run.root(), "demonstrations", new Path(run.publicDir(), "demonstrations"), "manifest", run.manifest()));
   }

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.spark.sql.SparkSession;
-import org.dpsynth.config.JobConfig;
+import org.dpsynth.config.MethodConfig;
 import org.dpsynth.run.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,12 +40,12 @@ final class JobOptions {
    * job} in the run directory ({@code --out}, else the config's {@code output.dir}), and prints the
    * summary with the outputs {@code outputs} names (with {@code --json}: as one JSON line).
    */
-  <C> int run(String command, BiFunction<Path, List<String>, C> loader, Function<C, JobConfig.Output> output, Job<C> job,
+  <C extends MethodConfig> int run(String command, BiFunction<Path, List<String>, C> loader, Job<C> job,
       Function<RunDirectory, Map<String, org.apache.hadoop.fs.Path>> outputs) {
     String app = "dpsynth " + command;
     return RunSummary.runAndPrint(command, json, System.out, () -> {
       C cfg = config.load(app, loader);
-      String runDir = out != null ? out : output.apply(cfg).dir();
+      String runDir = out != null ? out : cfg.output().dir();
       SparkSession spark = SparkSessions.getOrCreate(app);
       job.run(spark, cfg, runDir);
       RunDirectory run = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());

@@ -1,14 +1,11 @@
 package org.dpsynth.cli;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.dpsynth.cluster.JobFiles;
 import org.dpsynth.config.ConfigLoader;
-import org.dpsynth.config.JobConfig;
 import org.dpsynth.pe.PrivateEvolution;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code pe}: Private Evolution with user-level DP. */
 @Command(
@@ -18,12 +15,10 @@ import picocli.CommandLine.Mixin;
       "access to a generator and an embedder. Re-running the same command on the same --out",
       "directory resumes after the last complete iteration."
     })
-public final class PeCommand implements Callable<Integer> {
-  @Mixin JobOptions job;
-
+public final class PeCommand extends JobCommand {
   @Override
   public Integer call() {
-    return job.run("pe", ConfigLoader::load, JobConfig::output, (spark, cfg, runDir) -> {
+    return job.run("pe", ConfigLoader::load, (spark, cfg, runDir) -> {
       JobFiles.shipPromptTemplates(spark, cfg.generator());
       new PrivateEvolution(spark, cfg, runDir, System.out, PhaseHalt.fromSystemProperty()).run();
     }, run -> Map.of("run_dir", run.root(), "synthetic", run.synthetic(), "manifest", run.manifest(),

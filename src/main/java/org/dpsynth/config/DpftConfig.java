@@ -18,7 +18,7 @@ public record DpftConfig(
     Training dpft,
     Generation generation,
     JobConfig.Output output,
-    JobConfig.Budget budget) implements Serializable {
+    JobConfig.Budget budget) implements MethodConfig, Serializable {
 
   public static final String DEFAULTS_RESOURCE = "dpsynth/dpft-defaults.yaml";
 

@@ -16,7 +16,7 @@ public record FewShotConfig(
     JobConfig.Generator generator,
     JobConfig.Output output,
     Eval eval,
-    JobConfig.Budget budget) implements Serializable {
+    JobConfig.Budget budget) implements MethodConfig, Serializable {
 
   public static final String DEFAULTS_RESOURCE = "dpsynth/fewshot-defaults.yaml";
 

@@ -23,7 +23,7 @@ public record JobConfig(
     Embedder embedder,
     Generator generator,
     Output output,
-    Budget budget) implements Serializable {
+    Budget budget) implements MethodConfig, Serializable {
 
   /** Formats a reader accepts ({@code auto}: from the file name). */
   private static final List<String> FORMATS = List.of("auto", "parquet", "jsonl", "json", "csv");

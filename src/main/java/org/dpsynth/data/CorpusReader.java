@@ -46,6 +46,11 @@ public final class CorpusReader {
   /** Label given to every record of a corpus without a label column. */
   public static final String NO_LABEL = "all";
 
+  /** The run's public label list: {@code labels.names}, or {@link #NO_LABEL} alone without a label column. */
+  public static List<String> labelNames(JobConfig.Input in, JobConfig.Labels labels) {
+    return in.hasLabels() ? List.copyOf(labels.names()) : List.of(NO_LABEL);
+  }
+
   private static final String CORRUPT = "_corrupt_record";
   private static final String FILE = "_file";
 

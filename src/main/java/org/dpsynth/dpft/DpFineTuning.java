@@ -29,11 +29,10 @@ import org.dpsynth.privacy.GridGaussianMechanism;
 import org.dpsynth.privacy.NoiseSource;
 import org.dpsynth.run.ChargedRun;
 import org.dpsynth.run.LabelShares;
-import org.dpsynth.run.Ledgers;
 import org.dpsynth.run.Persisted;
+import org.dpsynth.run.PrivacyRunJob;
 import org.dpsynth.run.PrivateRun;
 import org.dpsynth.run.RunDirectory;
-import org.dpsynth.run.RunFingerprint;
 import org.dpsynth.run.RunManifest;
 import org.dpsynth.run.Seeds;
 
@@ -53,7 +52,7 @@ import org.dpsynth.run.Seeds;
  * therefore leaves its draws unobserved, and the resumed run redraws the segment from the last
  * checkpoint under the same charge.
  */
-public final class DpFineTuning {
+public final class DpFineTuning extends PrivacyRunJob {
   static final StructType SYNTHETIC_SCHEMA = new StructType()
       .add("id", DataTypes.StringType, false)
       .add("text", DataTypes.StringType, false)
@@ -64,37 +63,26 @@ public final class DpFineTuning {
   static final String STEPS = "dpft/steps";
   static final String USER_COUNT = "dpft/user-count";
 
-  private final SparkSession spark;
   private final DpftConfig cfg;
-  private final RunDirectory run;
-  private final PrintStream console;
-  private final Consumer<String> boundary;
   private final List<String> labels;
   private final DpftPlan plan;
   /** The record cap of the DP label release (labels.max_records_per_user, resolved; public). */
   private final int labelCap;
-  private final NoiseSource noiseSpec;
   private PrivateRun privateRun;
   private ChargedRun charged;
   private Double dpUserCount;
   private double expectedBatch;
 
-  /** @param boundary called with "step-N-checkpointed" after each checkpoint and the protocol's phase names (tests stop the driver there) */
-  public DpFineTuning(SparkSession spark, DpftConfig cfg, java.nio.file.Path runDir, PrintStream console, Consumer<String> boundary) {
-    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, boundary);
-  }
-
-  /** @param runDir the run directory: a Hadoop URI, or a bare path on the default file system */
+  /**
+   * @param runDir the run directory: a Hadoop URI, or a bare path on the default file system
+   * @param boundary called with "step-N-checkpointed" after each checkpoint and the protocol's phase names (tests stop the driver there)
+   */
   public DpFineTuning(SparkSession spark, DpftConfig cfg, String runDir, PrintStream console, Consumer<String> boundary) {
-    this.spark = spark;
+    super(spark, cfg, runDir, console, boundary);
     this.cfg = cfg;
-    this.run = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
-    this.console = console;
-    this.boundary = boundary;
-    this.labels = cfg.input().hasLabels() ? List.copyOf(cfg.labels().names()) : List.of(CorpusReader.NO_LABEL);
     this.plan = DpftPlan.of(cfg);
+    this.labels = CorpusReader.labelNames(cfg.input(), cfg.labels());
     this.labelCap = LabelShares.recordCap(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.countNoise(), cfg.privacy().minUsers());
-    this.noiseSpec = NoiseSource.parse(cfg.privacy().noise());
   }
 
   public Path checkpointFile() {
@@ -107,13 +95,7 @@ public final class DpFineTuning {
 
   /** Runs or resumes the job; returns the fine-tuned parameters. */
   public double[] run() {
-    String dataset = cfg.input().datasetName();
-    privateRun = PrivateRun.open(run, new PrivateRun.Settings("dpft", RunFingerprint.of(cfg), dataset,
-        Ledgers.open(cfg.budget(), dataset, run), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noiseSpec),
-        console, boundary);
-    if (!noiseSpec.isSecure()) {
-      console.println("WARNING: noise source is " + noiseSpec.description());
-    }
+    privateRun = openRun("dpft", cfg);
     if (!"secure".equals(cfg.dpft().sampling())) {
       console.println("WARNING: user sampling is " + cfg.dpft().sampling() + " -- TEST ONLY: the batches are predictable");
     }

@@ -38,11 +38,9 @@ import org.dpsynth.privacy.NoiseSource;
 import org.dpsynth.privacy.PldAccountant;
 import org.dpsynth.privacy.RdpAccountant;
 import org.dpsynth.run.ChargedRun;
-import org.dpsynth.run.Ledgers;
 import org.dpsynth.run.Persisted;
+import org.dpsynth.run.PrivacyRunJob;
 import org.dpsynth.run.PrivateRun;
-import org.dpsynth.run.RunDirectory;
-import org.dpsynth.run.RunFingerprint;
 import org.dpsynth.run.RunManifest;
 import scala.Tuple2;
 
@@ -69,34 +67,24 @@ import scala.Tuple2;
  * charged to the ledger as one such entry BEFORE the first draw, for the maximum number of steps
  * (stopping early is post-processing of released tokens and is not refunded).
  */
-public final class FewShotGeneration {
+public final class FewShotGeneration extends PrivacyRunJob {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   /** The ledger name of the run's single charge; each step's release is a part of it. */
   static final String TOKENS = "fewshot/tokens";
 
-  private final SparkSession spark;
   private final FewShotConfig cfg;
-  private final RunDirectory dir;
-  private final PrintStream console;
-  private final Consumer<String> boundary;
 
   public FewShotGeneration(SparkSession spark, FewShotConfig cfg, java.nio.file.Path runDir, PrintStream console) {
-    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, phase -> {});
+    this(spark, cfg, uri(runDir), console, phase -> {});
   }
 
-  public FewShotGeneration(SparkSession spark, FewShotConfig cfg, java.nio.file.Path runDir, PrintStream console,
-      Consumer<String> boundary) {
-    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, boundary);
-  }
-
-  /** @param boundary called with the protocol's phase names ({@link PrivateRun#open}); tests stop the driver there */
-  /** @param runDir the run directory: a Hadoop URI, or a bare path on the default file system */
+  /**
+   * @param runDir the run directory: a Hadoop URI, or a bare path on the default file system
+   * @param boundary called with the protocol's phase names ({@link PrivateRun#open}); tests stop the driver there
+   */
   public FewShotGeneration(SparkSession spark, FewShotConfig cfg, String runDir, PrintStream console, Consumer<String> boundary) {
-    this.spark = spark;
+    super(spark, cfg, runDir, console, boundary);
     this.cfg = cfg;
-    this.dir = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
-    this.console = console;
-    this.boundary = boundary;
   }
 
   /** What the run released. */
@@ -110,11 +98,11 @@ public final class FewShotGeneration {
   }
 
   public Path publicDir() {
-    return dir.publicDir();
+    return run.publicDir();
   }
 
   public Path privateDir() {
-    return dir.privateDir();
+    return run.privateDir();
   }
 
   /** The noise multiplier and ε of the configured run (public arithmetic only). */
@@ -134,21 +122,15 @@ public final class FewShotGeneration {
   public Result run() {
     var f = cfg.fewshot();
     List<String> labels = cfg.labels().names();
-    NoiseSource noise = NoiseSource.parse(cfg.privacy().noise());
-    String dataset = cfg.input().datasetName();
-    PrivateRun privateRun = PrivateRun.open(dir, new PrivateRun.Settings("fewshot", RunFingerprint.of(cfg), dataset,
-        Ledgers.open(cfg.budget(), dataset, dir), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noise),
-        console, boundary);
-    if (!noise.isSecure()) {
-      console.println("WARNING: noise = " + noise.description());
-    }
+    NoiseSource noise = noiseSpec;
+    PrivateRun privateRun = openRun("fewshot", cfg);
     double[] plan = plan(cfg);
     double z = plan[0];
     double epsilon = plan[1];
     long steps = (long) plan[2];
     double noiseStddev = z * TokenDistributions.SENSITIVITY;
-    if (dir.isFile(dir.manifest()) && "complete".equals(dir.readJson(dir.manifest()).path("status").asText())) {
-      console.printf("run in %s is complete; nothing to do (epsilon = %.4g, delta = %.3g)%n", dir.root(), epsilon, cfg.privacy().delta());
+    if (run.isFile(run.manifest()) && "complete".equals(run.readJson(run.manifest()).path("status").asText())) {
+      console.printf("run in %s is complete; nothing to do (epsilon = %.4g, delta = %.3g)%n", run.root(), epsilon, cfg.privacy().delta());
       return new Result(epsilon, cfg.privacy().delta(), z, steps, readProgress(labels, f.demonstrationsPerLabel()));
     }
     List<PrivateRun.Charge> charges = List.of(PrivateRun.Charge.poissonGaussian(TOKENS, f.samplingRate(), noiseStddev,
@@ -485,14 +467,14 @@ public final class FewShotGeneration {
 
   private ObjectNode loadOrCreateState(NoiseSource noise) {
     Path file = new Path(privateDir(), "fewshot-state.json");
-    if (dir.isFile(file)) {
-      return (ObjectNode) dir.readJson(file);
+    if (run.isFile(file)) {
+      return (ObjectNode) run.readJson(file);
     }
     ObjectNode s = JSON.createObjectNode();
     byte[] key = noise.isSecure() ? SecretSampler.newKey()
         : java.nio.ByteBuffer.allocate(32).putLong(cfg.fewshot().seed()).putLong(cfg.privacy().noise().hashCode()).array();
     s.put("sampling_key", HexFormat.of().formatHex(key));
-    dir.writeJson(file, s);
+    run.writeJson(file, s);
     return s;
   }
 
@@ -501,13 +483,13 @@ public final class FewShotGeneration {
   }
 
   private int progressStep() {
-    return dir.isFile(progressFile()) ? dir.readJson(progressFile()).path("step").asInt(0) : 0;
+    return run.isFile(progressFile()) ? run.readJson(progressFile()).path("step").asInt(0) : 0;
   }
 
   private List<Demo> readProgress(List<String> labels, int perLabel) {
     List<Demo> demos = new ArrayList<>();
-    if (dir.isFile(progressFile())) {
-      for (JsonNode d : dir.readJson(progressFile()).path("demonstrations")) {
+    if (run.isFile(progressFile())) {
+      for (JsonNode d : run.readJson(progressFile()).path("demonstrations")) {
         List<String> toks = new ArrayList<>();
         d.path("tokens").forEach(t -> toks.add(t.asText()));
         demos.add(new Demo(d.get("label").asText(), d.get("index").asInt(), List.copyOf(toks), d.get("done").asBoolean()));
@@ -548,7 +530,7 @@ public final class FewShotGeneration {
           ArrayNode t = n.putArray("tokens");
           d.tokens().forEach(t::add);
         }
-        dir.writeJson(progressFile(), o);
+        run.writeJson(progressFile(), o);
       }
     };
   }

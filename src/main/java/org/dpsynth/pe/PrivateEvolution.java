@@ -23,14 +23,12 @@ import org.dpsynth.data.ContributionBounds;
 import org.dpsynth.data.CorpusReader;
 import org.dpsynth.data.InputException;
 import org.dpsynth.privacy.GridGaussianMechanism;
-import org.dpsynth.privacy.NoiseSource;
 import org.dpsynth.run.ChargedRun;
 import org.dpsynth.run.LabelShares;
-import org.dpsynth.run.Ledgers;
 import org.dpsynth.run.Persisted;
+import org.dpsynth.run.PrivacyRunJob;
 import org.dpsynth.run.PrivateRun;
 import org.dpsynth.run.RunDirectory;
-import org.dpsynth.run.RunFingerprint;
 import org.dpsynth.run.RunManifest;
 import org.dpsynth.run.Seeds;
 
@@ -45,7 +43,7 @@ import org.dpsynth.run.Seeds;
  * first draw, and each noisy value is committed before it is used, so a resumed run never draws a
  * committed release twice.
  */
-public final class PrivateEvolution {
+public final class PrivateEvolution extends PrivacyRunJob {
   /** The column of synthetic images (PNG bytes) in populations and the synthetic set. */
   public static final String IMAGE_COLUMN = "image";
   private static final StructType POPULATION_SCHEMA = new StructType()
@@ -64,16 +62,11 @@ public final class PrivateEvolution {
       .add("parent_id", DataTypes.StringType, true)
       .add("provenance", DataTypes.StringType, false);
 
-  private final SparkSession spark;
   private final JobConfig cfg;
-  private final RunDirectory run;
-  private final PrintStream console;
-  private final Consumer<String> boundary;
   private final List<String> labels;
   private final PrivacyPlan plan;
   /** The record cap of the DP label release (labels.max_records_per_user, resolved; public). */
   private final int labelCap;
-  private final NoiseSource noiseSpec;
   private final List<ObjectNode> iterationLog = new ArrayList<>();
   private PrivateRun privateRun;
 
@@ -99,31 +92,21 @@ public final class PrivateEvolution {
    *     the driver at that point
    */
   public PrivateEvolution(SparkSession spark, JobConfig cfg, java.nio.file.Path runDir, PrintStream console, Consumer<String> boundary) {
-    this(spark, cfg, runDir.toAbsolutePath().toUri().toString(), console, boundary);
+    this(spark, cfg, uri(runDir), console, boundary);
   }
 
   /** @param runDir the run directory: a Hadoop URI, or a bare path on the default file system */
   public PrivateEvolution(SparkSession spark, JobConfig cfg, String runDir, PrintStream console, Consumer<String> boundary) {
-    this.spark = spark;
+    super(spark, cfg, runDir, console, boundary);
     this.cfg = cfg;
-    this.run = RunDirectory.at(runDir, spark.sparkContext().hadoopConfiguration());
-    this.console = console;
-    this.boundary = boundary;
-    this.labels = cfg.input().hasLabels() ? List.copyOf(cfg.labels().names()) : List.of(CorpusReader.NO_LABEL);
+    this.labels = CorpusReader.labelNames(cfg.input(), cfg.labels());
     this.plan = PrivacyPlan.of(cfg);
     this.labelCap = LabelShares.recordCap(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.noiseMultiplier(), cfg.privacy().minUsers());
-    this.noiseSpec = NoiseSource.parse(cfg.privacy().noise());
   }
 
   /** Runs (or resumes) the whole job and returns the final population. */
   public List<Sample> run() {
-    String dataset = cfg.input().datasetName();
-    privateRun = PrivateRun.open(run, new PrivateRun.Settings("pe", RunFingerprint.of(cfg), dataset,
-        Ledgers.open(cfg.budget(), dataset, run), cfg.budget().totalEpsilon(), cfg.privacy().delta(), noiseSpec),
-        console, boundary);
-    if (!noiseSpec.isSecure()) {
-      console.println("WARNING: noise source is " + noiseSpec.description());
-    }
+    privateRun = openRun("pe", cfg);
     console.printf("dpsynth pe: %d iterations, %d labels, target epsilon %.4g at delta %.3g -> noise multiplier sigma = %.4f (%d Gaussian releases)%n",
         cfg.pe().iterations(), labels.size(), plan.epsilon(), cfg.privacy().delta(), plan.noiseMultiplier(), plan.releases());
     privateRun.preflight(charges());

@@ -46,6 +46,17 @@ class CliTest {
   }
 
   @Test
+  void everyPrivacyRunCommandHasTheSharedOptionsAndExitCodes() {
+    for (String command : new String[] {"pe", "fewshot", "dpft"}) {
+      Result r = run(command, "--help");
+      assertEquals(0, r.code(), command);
+      for (String option : new String[] {"--config", "--set", "--out", "--json", "Exit codes:"}) {
+        assertTrue(r.out().contains(option), command + " --help lacks " + option + ":\n" + r.out());
+      }
+    }
+  }
+
+  @Test
   void accountGaussianJsonGivesTheKnownEpsilon() throws Exception {
     JsonNode j = json("account", "gaussian", "--sigma", "2.8284271", "--steps", "5", "--delta", "1e-5", "--json");
     assertEquals(3.341, j.get("epsilon").asDouble(), 0.01);

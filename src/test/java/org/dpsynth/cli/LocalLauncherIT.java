@@ -6,43 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.dpsynth.testing.LocalScript;
+import org.dpsynth.testing.LocalScript.Proc;
 
 /** The README's launcher, run as users run it: submit/local.sh in a separate JVM. */
 class LocalLauncherIT {
   @TempDir static Path dir;
   static Path slice;
 
-  record Proc(int code, String out) {}
-
   static Proc run(Map<String, String> env, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash", "submit/local.sh"));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("DPSYNTH_DRIVER_MEMORY", "2g");
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    return new Proc(p.waitFor(), out);
+    return LocalScript.run(env, List.of(args));
   }
 
   @BeforeAll
   static void sliceOfTheSampleCorpus() throws IOException {
-    List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 12) {
-      lines.add(all.get(i));
-    }
-    slice = dir.resolve("slice.jsonl");
-    Files.write(slice, lines);
+    slice = LocalScript.everyNth("data-samples/fortunes-private.jsonl", 12, dir.resolve("slice.jsonl"));
   }
 
   @Test

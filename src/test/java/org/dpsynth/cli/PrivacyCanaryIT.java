@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +18,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.dpsynth.testing.LocalScript;
+import org.dpsynth.testing.LocalScript.Proc;
 
 /**
  * Canaries and faults through the real launcher (submit/local.sh in its own JVM, stdout and stderr
@@ -35,17 +36,8 @@ class PrivacyCanaryIT {
   static Path corpus;
   static int sliceRecords;
 
-  record Proc(int code, String out) {}
-
   static Proc run(Map<String, String> env, List<String> args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("bash", "submit/local.sh"));
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("DPSYNTH_DRIVER_MEMORY", "2g");
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    return new Proc(p.waitFor(), out);
+    return LocalScript.run(env, args);
   }
 
   static String line(String user, String text, String label) {

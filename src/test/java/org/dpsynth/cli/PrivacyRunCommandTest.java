@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.dpsynth.testing.LocalScript;
 
 /** The privacy-run protocol as scripts see it: one budget per dataset across methods, refusals and their exit codes. */
 @ExtendWith(SparkMasterForCli.class)
@@ -24,12 +25,7 @@ class PrivacyRunCommandTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 8) {
-      lines.add(all.get(i));
-    }
-    slice = Files.write(dir.resolve("slice.jsonl"), lines);
+    slice = LocalScript.everyNth("data-samples/fortunes-private.jsonl", 8, dir.resolve("slice.jsonl"));
   }
 
   private static List<String> fewshotArgs(Path out, String... extra) {

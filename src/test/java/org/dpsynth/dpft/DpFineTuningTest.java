@@ -63,17 +63,17 @@ class DpFineTuningTest {
     SparkSession spark = SparkTestSession.get();
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
     DpftConfig cfg = runConfig();
-    double[] straight = new DpFineTuning(spark, cfg, dir.resolve("a"), quiet, p -> {}).run();
+    double[] straight = new DpFineTuning(spark, cfg, dir.resolve("a").toUri().toString(), quiet, p -> {}).run();
 
     class Halt extends RuntimeException {}
     Path b = dir.resolve("b");
-    assertThrows(Halt.class, () -> new DpFineTuning(spark, cfg, b, quiet, p -> {
+    assertThrows(Halt.class, () -> new DpFineTuning(spark, cfg, b.toUri().toString(), quiet, p -> {
       if (p.equals("step-2-checkpointed")) {
         throw new Halt();
       }
     }).run());
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    double[] resumed = new DpFineTuning(spark, cfg, b, new PrintStream(log), p -> {}).run();
+    double[] resumed = new DpFineTuning(spark, cfg, b.toUri().toString(), new PrintStream(log), p -> {}).run();
     assertTrue(log.toString().contains("resuming after step 2"), log.toString());
     assertArrayEquals(straight, resumed, 0.0, "a resumed run must continue exactly (seeded test mode)");
 
@@ -108,13 +108,13 @@ class DpFineTuningTest {
   void aStepIsObservedOnlyThroughItsCommittedCheckpoint() throws java.io.IOException {
     SparkSession spark = SparkTestSession.get();
     DpftConfig cfg = runConfig();
-    double[] straight = new DpFineTuning(spark, cfg, dir.resolve("observe-a"), new PrintStream(new ByteArrayOutputStream()), p -> {}).run();
+    double[] straight = new DpFineTuning(spark, cfg, dir.resolve("observe-a").toUri().toString(), new PrintStream(new ByteArrayOutputStream()), p -> {}).run();
     class Halt extends RuntimeException {}
     Path b = dir.resolve("observe-b");
     ByteArrayOutputStream killed = new ByteArrayOutputStream();
     // Stopped after drawing steps 1 and 3 (each inside an uncommitted segment of checkpoint_every = 2).
     for (String stop : List.of("step-1-drawn", "step-3-drawn")) {
-      assertThrows(Halt.class, () -> new DpFineTuning(spark, cfg, b, new PrintStream(killed, true), p -> {
+      assertThrows(Halt.class, () -> new DpFineTuning(spark, cfg, b.toUri().toString(), new PrintStream(killed, true), p -> {
         if (p.equals(stop)) {
           throw new Halt();
         }
@@ -129,7 +129,7 @@ class DpFineTuningTest {
     try (var files = java.nio.file.Files.walk(b.resolve("public"))) {
       assertTrue(files.noneMatch(f -> f.getFileName().toString().contains("tmp") || f.getFileName().toString().equals("model.bin")));
     }
-    double[] resumed = new DpFineTuning(spark, cfg, b, new PrintStream(new ByteArrayOutputStream()), p -> {}).run();
+    double[] resumed = new DpFineTuning(spark, cfg, b.toUri().toString(), new PrintStream(new ByteArrayOutputStream()), p -> {}).run();
     assertArrayEquals(straight, resumed, 0.0, "the redrawn segment is the same draw in seeded test mode");
     assertEquals(3, RunLedger.entries(b).size(), "user count, labels, and the steps: each charged once");
   }

@@ -128,7 +128,7 @@ class FewShotGenerationTest {
     Path dir = tmp.resolve("run");
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
     class Stop extends RuntimeException {}
-    assertThrows(Stop.class, () -> new FewShotGeneration(SparkTestSession.get(), config(), dir, quiet, p -> {
+    assertThrows(Stop.class, () -> new FewShotGeneration(SparkTestSession.get(), config(), dir.toUri().toString(), quiet, p -> {
       if (p.equals("released:fewshot/tokens/step-0001")) {
         throw new Stop();
       }

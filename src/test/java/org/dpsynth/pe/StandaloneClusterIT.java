@@ -16,6 +16,7 @@ import org.dpsynth.testing.StandaloneSpark;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.dpsynth.testing.LocalScript;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1: a Master and two Workers as separate JVMs from the
@@ -33,13 +34,7 @@ class StandaloneClusterIT {
     cluster = SharedClusters.spark();
     masterUrl = cluster.masterUrl();
 
-    List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 12) {
-      lines.add(all.get(i));
-    }
-    slice = dir.resolve("slice.jsonl");
-    Files.write(slice, lines);
+    slice = LocalScript.everyNth("data-samples/fortunes-private.jsonl", 12, dir.resolve("slice.jsonl"));
   }
 
   static List<String> peArgs(Path out) {
