@@ -10,7 +10,9 @@
 #   submit/bench.sh peers [--repeats R] [--sklearn-repeats R] [--private N] [--synthetic M] [--dim D]
 #                                  vote kernel vs faiss IndexFlatIP/IndexFlatL2 and scikit-learn brute force on one
 #                                  data set (default 100k x 10k x 384, k=1), one thread each
-#                                  -> vote_vs_faiss, vote_vs_faiss_l2, vote_vs_sklearn (l2), vote_vs_sklearn_cosine (+ _worst)
+#                                  (dpsynth timed with cosine and with l2; each peer against the same metric)
+#                                  -> vote_vs_faiss, vote_vs_faiss_l2, vote_vs_sklearn (l2), vote_vs_sklearn_euclidean,
+#                                     vote_vs_sklearn_cosine (+ _worst); scikit-learn 1 pass unless --sklearn-repeats
 #
 # Builds the project first (like submit/local.sh) when the jar is missing or older than the sources.
 # 'vote' and 'peers' need the system BLAS (Debian: libopenblas0-pthread); 'peers' also Debian's python3-faiss,

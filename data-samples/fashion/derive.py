@@ -10,6 +10,11 @@ are reproducible).
   fashion-heldout.jsonl  HELDOUT_N images from the test file (held-out real images, own users)
   fashion-public.jsonl   PUBLIC_N images from the training file, disjoint from the private ones
                          (no user_id: public prior of the embedded image generator/embedder)
+  fashion-catalogue.jsonl  a subset of the public split with a DIFFERENT class mix (the public
+                         prior of conf/pe-fashion.yaml): every public image of upstream classes
+                         0-4 (tshirt trouser pullover dress coat) and every 8th, in public order,
+                         of classes 5-9 (sandal shirt sneaker bag boot). The rule was fixed before
+                         any run used it; `--catalogue-only` rebuilds it from fashion-public.jsonl.
 
 Selection: images are ranked by SHA-256 of a salted index, which gives a fixed pseudo-random
 order without random numbers. Users: the ranked private images are cut into consecutive users
@@ -29,6 +34,8 @@ LABELS = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "
 PRIVATE_N = 3000
 HELDOUT_N = 600
 PUBLIC_N = 2000
+CATALOGUE_FULL_CLASSES = 5   # upstream classes 0..4 are kept whole
+CATALOGUE_OTHER_EVERY = 8    # classes 5..9: keep the 1st, 9th, 17th, ... of each, in public order
 
 
 def read_idx_images(path):
@@ -73,11 +80,45 @@ def write(path, rows):
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
 
 
+def catalogue(public_rows):
+    """The class-shifted public catalogue: a pure function of the public rows and their order."""
+    seen = {l: 0 for l in LABELS}
+    out = []
+    for r in public_rows:
+        k = LABELS.index(r["label"])
+        if k < CATALOGUE_FULL_CLASSES or seen[r["label"]] % CATALOGUE_OTHER_EVERY == 0:
+            out.append(r)
+        seen[r["label"]] += 1
+    return out
+
+
+def write_catalogue(out_dir, public_rows):
+    rows = catalogue(public_rows)
+    write(os.path.join(out_dir, "fashion-catalogue.jsonl"), rows)
+    c = {l: 0 for l in LABELS}
+    for r in rows:
+        c[r["label"]] += 1
+    return {"images": len(rows), "per_label": c}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--catalogue-only", action="store_true",
+                    help="only rebuild fashion-catalogue.jsonl (and its stats) from fashion-public.jsonl")
     a = ap.parse_args()
+    if a.catalogue_only:
+        with open(os.path.join(a.out_dir, "fashion-public.jsonl"), encoding="utf-8") as f:
+            public_rows = [json.loads(line) for line in f]
+        stats_path = os.path.join(a.out_dir, "fashion-stats.json")
+        with open(stats_path, encoding="utf-8") as f:
+            stats = json.load(f)
+        stats["catalogue"] = write_catalogue(a.out_dir, public_rows)
+        with open(stats_path, "w", encoding="utf-8") as f:
+            json.dump(stats, f, indent=1, sort_keys=True)
+            f.write("\n")
+        return
     train, h, w = read_idx_images(os.path.join(a.src, "train-images-idx3-ubyte.gz"))
     train_labels = read_idx_labels(os.path.join(a.src, "train-labels-idx1-ubyte.gz"))
     test, _, _ = read_idx_images(os.path.join(a.src, "t10k-images-idx3-ubyte.gz"))
@@ -96,8 +137,8 @@ def main():
           [{"user_id": pu[j], "label": LABELS[train_labels[i]], "image": enc(train[i])} for j, i in enumerate(private_idx)])
     write(os.path.join(a.out_dir, "fashion-heldout.jsonl"),
           [{"user_id": hu[j], "label": LABELS[test_labels[i]], "image": enc(test[i])} for j, i in enumerate(heldout_idx)])
-    write(os.path.join(a.out_dir, "fashion-public.jsonl"),
-          [{"label": LABELS[train_labels[i]], "image": enc(train[i])} for i in public_idx])
+    public_rows = [{"label": LABELS[train_labels[i]], "image": enc(train[i])} for i in public_idx]
+    write(os.path.join(a.out_dir, "fashion-public.jsonl"), public_rows)
 
     def per_label(idx, labels):
         c = {l: 0 for l in LABELS}
@@ -108,6 +149,7 @@ def main():
         "private": {"images": PRIVATE_N, "users": len(set(pu)), "per_label": per_label(private_idx, train_labels)},
         "heldout": {"images": HELDOUT_N, "users": len(set(hu)), "per_label": per_label(heldout_idx, test_labels)},
         "public": {"images": PUBLIC_N, "per_label": per_label(public_idx, train_labels)},
+        "catalogue": write_catalogue(a.out_dir, public_rows),
         "image": {"width": w, "height": h, "mode": "8-bit grayscale PNG"},
     }
     with open(os.path.join(a.out_dir, "fashion-stats.json"), "w", encoding="utf-8") as f:

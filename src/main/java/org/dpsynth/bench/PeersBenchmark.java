@@ -16,14 +16,15 @@ import org.dpsynth.pe.NearestNeighbourKernel;
 
 /**
  * The Java half of {@code submit/bench.sh peers}: dpsynth's vote kernel on the shape of the
- * issue (100k private × 10k synthetic × 384, k = 1, cosine), single-threaded, on a data set that
+ * issue (100k private × 10k synthetic × 384, k = 1, cosine and L2), single-threaded, on a data set that
  * the Python peers ({@code submit/bench/peers.py}: faiss {@code IndexFlatIP}/{@code IndexFlatL2},
  * scikit-learn brute force) then read from the same files.
  *
  * <p>Writes into {@code --dir}: {@code private.f32} and {@code synthetic.f32} (row-major raw
  * little-endian float32, seeded random unit vectors), {@code shape.txt} ({@code "n m dim"}),
  * {@code dpsynth.i32} (each private row's nearest synthetic index, little-endian int32) and
- * {@code dpsynth.txt} (one line per timed pass: seconds). A pass is what a vote task does: the
+ * {@code dpsynth.txt} (one line per timed pass: seconds), both for cosine, and the same for L2 in
+ * {@code dpsynth_l2.i32} and {@code dpsynth_l2.txt}. A pass is what a vote task does: the
  * private rows in chunks of {@link #JOB_CHUNK} records (the chunk of {@code VoteJob}), each chunk
  * one {@link NearestNeighbourKernel#topK} call against samples packed once (packing, like faiss'
  * {@code add} and scikit-learn's {@code fit}, is timed separately and not in the pass).
@@ -64,45 +65,76 @@ public final class PeersBenchmark {
     s = readFloats(dir.resolve("synthetic.f32"), (long) m * dim);
 
     double flops = 2.0 * n * m * dim;
-    System.out.printf(Locale.ROOT, "dpsynth: %d private x %d synthetic x %d dims, k=1, cosine, 1 thread, chunks of %d; "
+    System.out.printf(Locale.ROOT, "dpsynth: %d private x %d synthetic x %d dims, k=1, cosine and l2, 1 thread, chunks of %d; "
         + "load average at start=%s%n", n, m, dim, JOB_CHUNK, VoteKernelBenchmark.loadAverage());
     long t0 = System.nanoTime();
-    NearestNeighbourKernel.PackedSamples packed = NearestNeighbourKernel.pack(s, null, m, dim);
+    // As SyntheticIndex packs a label's samples: with their squared norms (read by L2 only).
+    NearestNeighbourKernel.PackedSamples packed = NearestNeighbourKernel.pack(s, sqNorms(s, m, dim), m, dim);
     double packSeconds = (System.nanoTime() - t0) / 1e9;
 
-    int[] nearest = new int[n];
+    NearestNeighbourKernel.Distance[] distances = {NearestNeighbourKernel.Distance.COSINE, NearestNeighbourKernel.Distance.L2};
+    int[][] nearest = new int[distances.length][n];
     // Warm-up on a slice (JIT): a long-running executor has compiled the kernel long before.
     int warmRows = Math.min(n, 4 * JOB_CHUNK);
     for (int i = 0; i < 3; i++) {
-      pass(q, warmRows, dim, packed, nearest);
+      for (int d = 0; d < distances.length; d++) {
+        pass(q, warmRows, dim, packed, distances[d], nearest[d]);
+      }
     }
-    List<Double> seconds = new ArrayList<>();
+    // Passes alternate between the two distances so that outside load hits both alike.
+    List<List<Double>> seconds = List.of(new ArrayList<>(), new ArrayList<>());
     for (int r = 0; r < repeats; r++) {
-      long start = System.nanoTime();
-      pass(q, n, dim, packed, nearest);
-      double sec = (System.nanoTime() - start) / 1e9;
-      seconds.add(sec);
-      System.out.printf(Locale.ROOT, "dpsynth pass %d: %.3f s, %.1f GFLOP/s%n", r + 1, sec, flops / sec / 1e9);
+      for (int d = 0; d < distances.length; d++) {
+        long start = System.nanoTime();
+        pass(q, n, dim, packed, distances[d], nearest[d]);
+        double sec = (System.nanoTime() - start) / 1e9;
+        seconds.get(d).add(sec);
+        System.out.printf(Locale.ROOT, "dpsynth %s pass %d: %.3f s, %.1f GFLOP/s%n", key(distances[d]), r + 1, sec,
+            flops / sec / 1e9);
+      }
     }
-    writeInts(dir.resolve("dpsynth.i32"), nearest);
-    StringBuilder sb = new StringBuilder();
-    for (double sec : seconds) {
-      sb.append(String.format(Locale.ROOT, "%.6f%n", sec));
+    for (int d = 0; d < distances.length; d++) {
+      String suffix = d == 0 ? "" : "_" + key(distances[d]);
+      writeInts(dir.resolve("dpsynth" + suffix + ".i32"), nearest[d]);
+      StringBuilder sb = new StringBuilder();
+      for (double sec : seconds.get(d)) {
+        sb.append(String.format(Locale.ROOT, "%.6f%n", sec));
+      }
+      Files.writeString(dir.resolve("dpsynth" + suffix + ".txt"), sb.toString(), StandardCharsets.US_ASCII);
+      System.out.printf(Locale.ROOT, "dpsynth %s: median %.3f s (%.1f GFLOP/s), worst %.3f s (%.1f GFLOP/s)%n",
+          key(distances[d]), VoteKernelBenchmark.median(seconds.get(d)), flops / VoteKernelBenchmark.median(seconds.get(d)) / 1e9,
+          VoteKernelBenchmark.max(seconds.get(d)), flops / VoteKernelBenchmark.max(seconds.get(d)) / 1e9);
     }
-    Files.writeString(dir.resolve("dpsynth.txt"), sb.toString(), StandardCharsets.US_ASCII);
-    System.out.printf(Locale.ROOT, "dpsynth: pack %.3f s (once per index, not in the pass); median %.3f s, worst %.3f s; "
-        + "load average at end=%s%n", packSeconds, VoteKernelBenchmark.median(seconds),
-        VoteKernelBenchmark.max(seconds), VoteKernelBenchmark.loadAverage());
+    System.out.printf(Locale.ROOT, "dpsynth: pack %.3f s (once per index, not in the pass); load average at end=%s%n",
+        packSeconds, VoteKernelBenchmark.loadAverage());
   }
 
-  /** One vote pass over the first {@code n} rows of {@code q}: the job's chunking, k = 1, cosine. */
-  static void pass(float[] q, int n, int dim, NearestNeighbourKernel.PackedSamples packed, int[] nearest) {
+  private static String key(NearestNeighbourKernel.Distance d) {
+    return d == NearestNeighbourKernel.Distance.L2 ? "l2" : "cosine";
+  }
+
+  /** Squared norm of each row, summed as {@code SyntheticIndex} sums it. */
+  static float[] sqNorms(float[] rows, int count, int dim) {
+    float[] sq = new float[count];
+    for (int r = 0; r < count; r++) {
+      float s = 0f;
+      for (int i = r * dim; i < (r + 1) * dim; i++) {
+        s += rows[i] * rows[i];
+      }
+      sq[r] = s;
+    }
+    return sq;
+  }
+
+  /** One vote pass over the first {@code n} rows of {@code q}: the job's chunking, k = 1. */
+  static void pass(float[] q, int n, int dim, NearestNeighbourKernel.PackedSamples packed,
+      NearestNeighbourKernel.Distance distance, int[] nearest) {
     float[] block = new float[JOB_CHUNK * dim];
     int[] out = new int[JOB_CHUNK];
     for (int c = 0; c < n; c += JOB_CHUNK) {
       int count = Math.min(JOB_CHUNK, n - c);
       System.arraycopy(q, c * dim, block, 0, count * dim);
-      NearestNeighbourKernel.topK(block, count, packed, 1, NearestNeighbourKernel.Distance.COSINE, out);
+      NearestNeighbourKernel.topK(block, count, packed, 1, distance, out);
       System.arraycopy(out, 0, nearest, c, count);
     }
   }

@@ -46,8 +46,10 @@ import picocli.CommandLine.Option;
       "OPERATOR-ONLY output: it reads real data and is not",
       "differentially private. With a run directory as --synthetic, --per-iteration also scores every",
       "iteration's population, and the report goes to RUN/private/evaluation/ unless --report-dir says otherwise.",
-      "Images (--config with input.modality: image): Frechet distance and label total variation only, per",
-      "population (docs/images.md)."
+      "Images (--config with input.modality: image): per population, Frechet distance (overall and per label),",
+      "label total variation, k-NN precision/recall/coverage and the accuracy of a logistic regression on the",
+      "image embeddings trained on the population and tested on --heldout (default --real), with the paired",
+      "standard error of final - iteration 0 (docs/images.md)."
     })
 public final class EvaluateCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,6 +63,9 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--train-real", paramLabel = "PATH", description = "Real training records: the same classifier trained on them is the reference accuracy.")
   String trainReal;
+
+  @Option(names = "--heldout", paramLabel = "PATH", description = "Images only: held-out real images (same columns as --real) on which the downstream classifier is tested (default: --real).")
+  String heldout;
 
   @Option(names = "--per-iteration", description = "With a run directory: also score public/iterations/NNN/population.parquet.")
   boolean perIteration;
@@ -86,9 +91,13 @@ public final class EvaluateCommand implements Callable<Integer> {
       EvaluationReport.checkOutsidePublic(reports); // fail before any work
     }
     CorpusSettings cfg = settings(real);
+    if (heldout != null && !cfg.input().images()) {
+      throw new IllegalArgumentException("--heldout is for images (input.modality: image); for text, --real is the test set");
+    }
     SparkSession spark = SparkSessions.getOrCreate("dpsynth evaluate");
     if (cfg.input().images()) {
-      return ImageEvaluation.run(spark, cfg, real, runDir, isRun, synthetic, perIteration, json);
+      return ImageEvaluation.run(spark, cfg, real, heldout == null ? null : settings(heldout), heldout, runDir, isRun, synthetic,
+          perIteration, json, k);
     }
     Evaluation.Corpus realCorpus = readReal(spark, cfg, real, "--real");
     DownstreamClassifier.MajorityClass majority = realCorpus.labelled() ? DownstreamClassifier.majorityClass(realCorpus.labels()) : null;

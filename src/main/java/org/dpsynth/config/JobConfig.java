@@ -243,10 +243,22 @@ public record JobConfig(
     /** The embedded image embedder (fixed seeded random convolutional features). */
     @JsonProperty("random-conv") RANDOM_CONV,
     /** The embedded image generator (public images, simulated variations). */
-    @JsonProperty("image-sim") IMAGE_SIM
+    @JsonProperty("image-sim") IMAGE_SIM,
+    /** A user-supplied ONNX image model ({@code embedder.model_path}) run in process. */
+    @JsonProperty("onnx-image") ONNX_IMAGE;
+
+    /** True for the embedders that take image payloads. */
+    public boolean imageEmbedder() {
+      return this == RANDOM_CONV || this == ONNX_IMAGE;
+    }
   }
 
-  /** Which embedding model votes run in ({@code minilm} or {@code openai}). */
+  /**
+   * Which embedding model votes run in ({@code minilm}, {@code openai}, or for images {@code
+   * random-conv} or {@code onnx-image}). The {@code onnx-image} keys ({@code modelPath} to {@code
+   * pooling}) say which model file to run and how a gray image becomes its input tensor (see
+   * docs/images.md).
+   */
   public record Embedder(
       ModelType type,
       int threads,
@@ -257,14 +269,51 @@ public record JobConfig(
       int maxConcurrency,
       int maxAttempts,
       double timeoutSeconds,
-      boolean quantized) implements Serializable {
+      boolean quantized,
+      String modelPath,
+      int imageWidth,
+      int imageHeight,
+      int channels,
+      List<Double> mean,
+      List<Double> std,
+      Layout layout,
+      String output,
+      Pooling pooling) implements Serializable {
+
+    /** Axis order of an {@code onnx-image} model's 4-D input. */
+    public enum Layout { NCHW, NHWC }
+
+    /** How an {@code onnx-image} output of more than two axes becomes one vector per image. */
+    public enum Pooling {
+      /** {@code [N, C, ...]}: the mean over every axis after C (a convolutional feature map). */
+      @JsonProperty("spatial-mean") SPATIAL_MEAN,
+      /** {@code [N, T, D]}: the mean over the T tokens. */
+      @JsonProperty("token-mean") TOKEN_MEAN,
+      /** {@code [N, T, D]}: token 0 (a ViT's class token). */
+      @JsonProperty("first-token") FIRST_TOKEN
+    }
 
     public void validate(Errors e) {
-      e.require(type == ModelType.MINILM || type == ModelType.OPENAI || type == ModelType.RANDOM_CONV, "embedder.type",
-          "'minilm', 'openai' or 'random-conv'");
+      e.require(type == ModelType.MINILM || type == ModelType.OPENAI || type != null && type.imageEmbedder(), "embedder.type",
+          "'minilm', 'openai', 'random-conv' or 'onnx-image'");
       e.require(threads >= 1, "embedder.threads", "an integer >= 1");
       e.require(batchSize >= 1, "embedder.batch_size", "an integer >= 1");
       Endpoint.validate(e, "embedder", type, baseUrl, model, maxConcurrency, maxAttempts, timeoutSeconds);
+      if (type != ModelType.ONNX_IMAGE) {
+        return;
+      }
+      e.requireText(modelPath, "embedder.model_path", "the path of the ONNX image model (a Hadoop URI or local path)");
+      e.require(imageWidth >= 0 && imageHeight >= 0, "embedder.image_width/embedder.image_height",
+          "integers >= 0 (pixels; 0 = the model's input size)");
+      e.require(channels == 1 || channels == 3, "embedder.channels", "1 (gray) or 3 (gray copied to R, G and B)");
+      String perChannel = channels + " number(s), one per channel (embedder.channels)";
+      e.require(mean != null && mean.size() == channels && mean.stream().allMatch(m -> m != null && Double.isFinite(m)),
+          "embedder.mean", perChannel);
+      e.require(std != null && std.size() == channels && std.stream().allMatch(v -> v != null && v > 0 && Double.isFinite(v)),
+          "embedder.std", perChannel + " > 0");
+      e.require(layout != null, "embedder.layout", Modes.oneOf(Layout.class));
+      e.require(output != null, "embedder.output", "an output name of the model, or \"\" for its first output");
+      e.require(pooling != null, "embedder.pooling", Modes.oneOf(Pooling.class));
     }
   }
 
@@ -296,16 +345,22 @@ public record JobConfig(
       String publicLabelColumn,
       double publicShare,
       int publicNeighbours,
-      String publicImageColumn) implements Serializable {
+      String publicImageColumn,
+      ImageApi imageApi,
+      String imageSize,
+      String imagePrompt) implements Serializable {
 
     /** What the embedded generator writes: every sample ({@code ngram}) or also public copies. */
     public enum Mode { NGRAM, PUBLIC }
+
+    /** openai with images: the endpoint of the variation API ({@code /images/edits} or {@code /images/variations}). */
+    public enum ImageApi { EDITS, VARIATIONS }
 
     /** The same settings with another prompt templates directory. */
     public Generator withPromptTemplatesDir(String dir) {
       return new Generator(type, baseUrl, model, apiKeyEnv, temperature, maxTokens, keywords, dir, maxConcurrency, maxAttempts,
           timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours,
-          publicImageColumn);
+          publicImageColumn, imageApi, imageSize, imagePrompt);
     }
 
     /** True when the embedded generator learns from a user-given public corpus, not the built-in one. */
@@ -336,6 +391,10 @@ public record JobConfig(
       if (hasPublicCorpus()) {
         e.require(type != ModelType.OPENAI, "generator.public_corpus", "no path when generator.type is openai (only the embedded generators learn from it)");
       }
+      e.require(imageApi != null, "generator.image_api", "'edits' or 'variations'");
+      e.require(imageSize != null && imageSize.strip().toLowerCase(Locale.ROOT).matches("auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4}"),
+          "generator.image_size", "'auto' or WIDTHxHEIGHT such as 512x512");
+      e.requireText(imagePrompt, "generator.image_prompt", "a prompt (with {label} for the label)");
       if (type == ModelType.IMAGE_SIM) {
         e.require(hasPublicCorpus(), "generator.public_corpus", "the public images of the image-sim generator (Parquet or JSON Lines)");
         e.requireText(publicImageColumn, "generator.public_image_column", "a column name");
@@ -394,12 +453,14 @@ public record JobConfig(
   public JobConfig validate() {
     Errors errors = privateRecords(input, labels, privacy, "the L2 bound of one user's vote vector");
     input.validateModality(errors, true);
-    boolean imageModels = embedder.type() == ModelType.RANDOM_CONV || generator.type() == ModelType.IMAGE_SIM;
+    boolean imageModels = embedder.type() != null && embedder.type().imageEmbedder() || generator.type() == ModelType.IMAGE_SIM;
     if (input.images()) {
-      errors.require(embedder.type() == ModelType.RANDOM_CONV, "embedder.type", "'random-conv' (the image embedder) when input.modality is image");
-      errors.require(generator.type() == ModelType.IMAGE_SIM, "generator.type", "'image-sim' (the image generator) when input.modality is image");
+      errors.require(embedder.type() != null && embedder.type().imageEmbedder(), "embedder.type",
+          "'random-conv' or 'onnx-image' (the image embedders) when input.modality is image");
+      errors.require(generator.type() == ModelType.IMAGE_SIM || generator.type() == ModelType.OPENAI, "generator.type",
+          "'image-sim' (the embedded image generator) or 'openai' (an images API) when input.modality is image");
     } else if (imageModels) {
-      errors.add("input.modality: expected 'image' when embedder.type is random-conv or generator.type is image-sim");
+      errors.add("input.modality: expected 'image' when embedder.type is random-conv or onnx-image, or generator.type is image-sim");
     }
     pe.validate(errors);
     embedder.validate(errors);

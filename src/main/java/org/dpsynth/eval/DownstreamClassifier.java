@@ -128,17 +128,32 @@ public final class DownstreamClassifier {
   }
 
   public static Accuracy evaluate(SparkSession spark, Labelled train, Labelled test) {
-    List<String> classes = new ArrayList<>(new TreeSet<>(train.labels()));
-    test.labels().stream().filter(l -> !classes.contains(l)).distinct().sorted().forEach(classes::add);
-    if (new TreeSet<>(train.labels()).size() < 2) {
-      throw new IllegalArgumentException("the training set has fewer than 2 labels");
-    }
+    List<String> classes = classes(train, test);
     boolean[] byEmbedding = correct(spark, train, test, classes, false);
     boolean[] byTfidf = correct(spark, train, test, classes, true);
     return new Accuracy(share(byEmbedding), share(byTfidf), test.texts().size(), byEmbedding, byTfidf);
   }
 
-  private static double share(boolean[] correct) {
+  /**
+   * Which test records a logistic regression on the embeddings alone (no TF-IDF: for payloads that
+   * are not words, e.g. images) trained on {@code train} labels correctly, in test order.
+   */
+  public static boolean[] embeddingCorrect(SparkSession spark, Labelled train, Labelled test) {
+    return correct(spark, train, test, classes(train, test), false);
+  }
+
+  /** The training labels (sorted), then test labels the training set lacks; at least 2 training labels. */
+  private static List<String> classes(Labelled train, Labelled test) {
+    List<String> classes = new ArrayList<>(new TreeSet<>(train.labels()));
+    test.labels().stream().filter(l -> !classes.contains(l)).distinct().sorted().forEach(classes::add);
+    if (new TreeSet<>(train.labels()).size() < 2) {
+      throw new IllegalArgumentException("the training set has fewer than 2 labels");
+    }
+    return classes;
+  }
+
+  /** The share of true values: the accuracy of per-record outcomes. */
+  public static double share(boolean[] correct) {
     int c = 0;
     for (boolean b : correct) {
       c += b ? 1 : 0;

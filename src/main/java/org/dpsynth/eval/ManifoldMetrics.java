@@ -22,8 +22,19 @@ public record ManifoldMetrics(int k, double precision, double recall, double den
       throw new IllegalArgumentException("need more than k = " + k + " points on each side (real "
           + real.length + ", synthetic " + synthetic.length + ")");
     }
+    return of(real, kthNeighbourSquared(real, k), synthetic, k);
+  }
+
+  /**
+   * As {@link #of(float[][], float[][], int)} with the real radii already computed by {@link
+   * #kthNeighbourSquared} (for scoring several synthetic sets against the same real set).
+   */
+  public static ManifoldMetrics of(float[][] real, double[] realRadius, float[][] synthetic, int k) {
+    if (k < 1 || real.length <= k || synthetic.length <= k || realRadius.length != real.length) {
+      throw new IllegalArgumentException("need k >= 1, more than k points on each side and one radius per real point (k = "
+          + k + ", real " + real.length + ", synthetic " + synthetic.length + ")");
+    }
     double[][] cross = squaredDistances(real, synthetic);
-    double[] realRadius = kthNeighbourSquared(real, k);
     double[] synRadius = kthNeighbourSquared(synthetic, k);
     int n = real.length;
     int m = synthetic.length;
@@ -63,7 +74,7 @@ public record ManifoldMetrics(int k, double precision, double recall, double den
   }
 
   /** Squared distance from each point to its k-th nearest other point of the same set. */
-  static double[] kthNeighbourSquared(float[][] x, int k) {
+  public static double[] kthNeighbourSquared(float[][] x, int k) {
     double[][] d = squaredDistances(x, x);
     double[] out = new double[x.length];
     double[] row = new double[x.length - 1];

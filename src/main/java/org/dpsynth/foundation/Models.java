@@ -3,6 +3,7 @@ package org.dpsynth.foundation;
 import org.dpsynth.foundation.image.RandomConvEmbedder;
 import org.dpsynth.foundation.image.SimulatedImageGenerator;
 import org.dpsynth.foundation.minilm.MiniLmEmbedder;
+import org.dpsynth.foundation.onnximage.OnnxImageEmbedder;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.dpsynth.foundation.ngram.LocalGenerator;
 import org.dpsynth.text.PublicCorpus;
 import org.dpsynth.foundation.openai.OpenAiEmbedder;
 import org.dpsynth.foundation.openai.OpenAiGenerator;
+import org.dpsynth.foundation.openai.OpenAiImageGenerator;
 import org.dpsynth.foundation.openai.OpenAiSettings;
 
 /**
@@ -29,6 +31,9 @@ public final class Models {
 
   /** Embedded image generators, one per public image prior and JVM. */
   private static final Map<PublicCorpus.Source, SimulatedImageGenerator> IMAGE_MODELS = new ConcurrentHashMap<>();
+
+  /** User-supplied ONNX image models, one session per embedder configuration and JVM (whatever the run directory). */
+  private static final Map<JobConfig.Embedder, OnnxImageEmbedder> ONNX_IMAGES = new ConcurrentHashMap<>();
 
   private Models() {}
 
@@ -46,15 +51,34 @@ public final class Models {
     return EMBEDDERS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case MINILM -> MiniLmEmbedder.shared(cfg.threads(), cfg.quantized()).withBatchSize(cfg.batchSize());
       case RANDOM_CONV -> RandomConvEmbedder.shared();
+      case ONNX_IMAGE -> ONNX_IMAGES.computeIfAbsent(cfg, c -> OnnxImageEmbedder.load(c.modelPath(), hadoopConfiguration(),
+          OnnxImageEmbedder.Settings.of(c), c.threads(), c.batchSize()));
       case OPENAI -> new OpenAiEmbedder(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
           cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).batchSize(cfg.batchSize()).build());
-      case LOCAL, IMAGE_SIM -> throw new IllegalArgumentException("embedder.type: expected minilm, openai or random-conv, got "
+      case LOCAL, IMAGE_SIM -> throw new IllegalArgumentException("embedder.type: expected minilm, openai, random-conv or onnx-image, got "
           + Modes.key(cfg.type()));
     });
   }
 
-  /** The generator for {@code cfg} in this JVM. */
+  /** The generator for {@code cfg} in this JVM, for text. */
   public static Generator generator(JobConfig.Generator cfg, String cacheDir) {
+    return generator(cfg, null, cacheDir);
+  }
+
+  /**
+   * The generator for {@code cfg} in this JVM; with {@code input.modality: image}, {@code openai}
+   * is the images API generator producing {@code input.image_width × input.image_height} payloads.
+   *
+   * @param input the run's input settings, or null for text
+   */
+  public static Generator generator(JobConfig.Generator cfg, JobConfig.Input input, String cacheDir) {
+    if (cfg.type() == JobConfig.ModelType.OPENAI && input != null && input.images()) {
+      return GENERATORS.computeIfAbsent(java.util.List.of(cfg, input.imageWidth(), input.imageHeight(), String.valueOf(cacheDir)),
+          k -> new OpenAiImageGenerator(settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
+              cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds()).build(),
+              new OpenAiImageGenerator.Options(input.imageWidth(), input.imageHeight(),
+                  OpenAiImageGenerator.ImageApi.valueOf(cfg.imageApi().name()), cfg.imageSize(), cfg.imagePrompt())));
+    }
     return GENERATORS.computeIfAbsent(java.util.List.of(cfg, String.valueOf(cacheDir)), k -> switch (cfg.type()) {
       case LOCAL -> local(cfg);
       case IMAGE_SIM -> IMAGE_MODELS.computeIfAbsent(imageSource(cfg), s -> {
@@ -70,7 +94,7 @@ public final class Models {
         }
         yield new OpenAiGenerator(b.build());
       }
-      case MINILM, RANDOM_CONV -> throw new IllegalArgumentException("generator.type: expected local, openai or image-sim, got "
+      case MINILM, RANDOM_CONV, ONNX_IMAGE -> throw new IllegalArgumentException("generator.type: expected local, openai or image-sim, got "
           + Modes.key(cfg.type()));
     });
   }

@@ -84,23 +84,25 @@ public final class ModelCalls {
   }
 
   /** The random samples of every task, in task order, each with its provenance. */
-  static List<Generator.Text> random(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<RandomTask> tasks) {
-    checkOnDriver(cfg, cacheDir);
-    return texts(run(spark, "model calls (random samples)", "requests", tasks, new RandomFn(cfg, cacheDir)));
+  static List<Generator.Text> random(SparkSession spark, JobConfig.Generator cfg, JobConfig.Input input, String cacheDir,
+      List<RandomTask> tasks) {
+    checkOnDriver(cfg, input, cacheDir);
+    return texts(run(spark, "model calls (random samples)", "requests", tasks, new RandomFn(cfg, input, cacheDir)));
   }
 
   /** One variation per task, in task order, each with its provenance. */
-  static List<Generator.Text> variations(SparkSession spark, JobConfig.Generator cfg, String cacheDir, List<VariationTask> tasks) {
-    checkOnDriver(cfg, cacheDir);
-    return texts(run(spark, "model calls (variations)", "variations", tasks, new VariationFn(cfg, cacheDir)));
+  static List<Generator.Text> variations(SparkSession spark, JobConfig.Generator cfg, JobConfig.Input input, String cacheDir,
+      List<VariationTask> tasks) {
+    checkOnDriver(cfg, input, cacheDir);
+    return texts(run(spark, "model calls (variations)", "variations", tasks, new VariationFn(cfg, input, cacheDir)));
   }
 
   /**
    * Builds the generator on the driver first, so a bad {@code generator.*} setting (such as a
    * missing public corpus) fails here with its own message rather than inside a failed task.
    */
-  private static void checkOnDriver(JobConfig.Generator cfg, String cacheDir) {
-    Models.generator(cfg, cacheDir);
+  private static void checkOnDriver(JobConfig.Generator cfg, JobConfig.Input input, String cacheDir) {
+    Models.generator(cfg, input, cacheDir);
   }
 
   // Results travel as (text, provenance column) tuples: Kryo serialises Scala tuples, not records.
@@ -153,16 +155,18 @@ public final class ModelCalls {
 
   private static final class RandomFn implements FlatMapFunction<Iterator<Tuple2<RandomTask, Long>>, Tuple2<Long, List<Tuple2<String, String>>>> {
     private final JobConfig.Generator cfg;
+    private final JobConfig.Input input;
     private final String cacheDir;
 
-    RandomFn(JobConfig.Generator cfg, String cacheDir) {
+    RandomFn(JobConfig.Generator cfg, JobConfig.Input input, String cacheDir) {
       this.cfg = cfg;
+      this.input = input;
       this.cacheDir = cacheDir;
     }
 
     @Override
     public Iterator<Tuple2<Long, List<Tuple2<String, String>>>> call(Iterator<Tuple2<RandomTask, Long>> it) {
-      Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), cacheDir);
+      Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), input, cacheDir);
       List<Tuple2<Long, List<Tuple2<String, String>>>> out = new ArrayList<>();
       while (it.hasNext()) {
         Tuple2<RandomTask, Long> t = it.next();
@@ -175,16 +179,18 @@ public final class ModelCalls {
 
   private static final class VariationFn implements FlatMapFunction<Iterator<Tuple2<VariationTask, Long>>, Tuple2<Long, List<Tuple2<String, String>>>> {
     private final JobConfig.Generator cfg;
+    private final JobConfig.Input input;
     private final String cacheDir;
 
-    VariationFn(JobConfig.Generator cfg, String cacheDir) {
+    VariationFn(JobConfig.Generator cfg, JobConfig.Input input, String cacheDir) {
       this.cfg = cfg;
+      this.input = input;
       this.cacheDir = cacheDir;
     }
 
     @Override
     public Iterator<Tuple2<Long, List<Tuple2<String, String>>>> call(Iterator<Tuple2<VariationTask, Long>> it) {
-      Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), cacheDir);
+      Generator g = Models.generator(JobFiles.promptTemplatesHere(cfg), input, cacheDir);
       List<Tuple2<Long, List<Tuple2<String, String>>>> out = new ArrayList<>();
       while (it.hasNext()) {
         Tuple2<VariationTask, Long> t = it.next();

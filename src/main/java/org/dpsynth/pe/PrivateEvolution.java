@@ -283,7 +283,7 @@ public final class PrivateEvolution extends PrivacyRunJob {
       }
     }
     long g0 = System.nanoTime();
-    List<org.dpsynth.foundation.Generator.Text> texts = ModelCalls.random(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    List<org.dpsynth.foundation.Generator.Text> texts = ModelCalls.random(spark, cfg.generator(), cfg.input(), run.modelCache().toString(), tasks);
     privateRun.timing(STAGE_GENERATE, (System.nanoTime() - g0) / 1e9);
     if (texts.size() != taskLabels.size()) {
       throw new IllegalStateException("generator returned " + texts.size() + " random samples, expected " + taskLabels.size());
@@ -314,7 +314,7 @@ public final class PrivateEvolution extends PrivacyRunJob {
       }
     }
     List<String> variations = new ArrayList<>();
-    ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks).forEach(v -> variations.add(v.text()));
+    ModelCalls.variations(spark, cfg.generator(), cfg.input(), run.modelCache().toString(), tasks).forEach(v -> variations.add(v.text()));
     float[][] e = ModelCalls.embed(spark, cfg.embedder(), run.modelCache().toString(), variations);
     int dim = e.length == 0 ? 0 : e[0].length;
     float[][] out = new float[texts.size()][dim];
@@ -371,7 +371,7 @@ public final class PrivateEvolution extends PrivacyRunJob {
       }
     }
     long g0 = System.nanoTime();
-    List<org.dpsynth.foundation.Generator.Text> varied = ModelCalls.variations(spark, cfg.generator(), run.modelCache().toString(), tasks);
+    List<org.dpsynth.foundation.Generator.Text> varied = ModelCalls.variations(spark, cfg.generator(), cfg.input(), run.modelCache().toString(), tasks);
     privateRun.timing(STAGE_GENERATE, (System.nanoTime() - g0) / 1e9);
     int[] filled = new int[labels.size()];
     int v = 0;

@@ -48,7 +48,10 @@ class PeersBenchmarkTest {
     float[] q = VoteKernelBenchmark.unitRows(rng, n, dim);
     float[] s = VoteKernelBenchmark.unitRows(rng, m, dim);
     int[] nearest = new int[n];
-    PeersBenchmark.pass(q, n, dim, NearestNeighbourKernel.pack(s, null, m, dim), nearest);
+    NearestNeighbourKernel.PackedSamples packed = NearestNeighbourKernel.pack(s, PeersBenchmark.sqNorms(s, m, dim), m, dim);
+    PeersBenchmark.pass(q, n, dim, packed, NearestNeighbourKernel.Distance.COSINE, nearest);
+    int[] nearestL2 = new int[n];
+    PeersBenchmark.pass(q, n, dim, packed, NearestNeighbourKernel.Distance.L2, nearestL2);
     for (int r = 0; r < n; r++) {
       int best = 0;
       double bestDot = Double.NEGATIVE_INFINITY;
@@ -63,6 +66,8 @@ class PeersBenchmarkTest {
         }
       }
       assertEquals(best, nearest[r], "row " + r);
+      // Unit rows: the smallest Euclidean distance is the largest dot product.
+      assertEquals(best, nearestL2[r], "row " + r + " (l2)");
     }
   }
 
@@ -74,5 +79,7 @@ class PeersBenchmarkTest {
     assertEquals(20L * 8 * 4, Files.size(dir.resolve("synthetic.f32")));
     assertEquals(300L * 4, Files.size(dir.resolve("dpsynth.i32")));
     assertEquals(1, Files.readAllLines(dir.resolve("dpsynth.txt")).size());
+    assertEquals(300L * 4, Files.size(dir.resolve("dpsynth_l2.i32")));
+    assertEquals(1, Files.readAllLines(dir.resolve("dpsynth_l2.txt")).size());
   }
 }

@@ -96,4 +96,52 @@ class EvaluateCommandTest {
     assertTrue(r.err().contains("public/"), r.err());
     assertFalse(Files.exists(inside));
   }
+
+  @Test
+  void heldoutIsRefusedForText() {
+    CliTest.Result r = CliTest.run("evaluate", "--real", real.toString(), "--synthetic", synthetic.toString(),
+        "--heldout", real.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("--heldout is for images"), r.err());
+  }
+
+  @Test
+  void imagesAreScoredWithAClassifierTestedOnTheHeldOutImages() throws Exception {
+    // "synthetic": 200 public Fashion-MNIST images with their labels, as PNG bytes in Parquet;
+    // real: every 5th private image; held-out: the shipped held-out split.
+    List<String> pub = Files.readAllLines(Path.of("data-samples/fashion/fashion-public.jsonl"));
+    List<Row> rows = new ArrayList<>();
+    ObjectMapper json = new ObjectMapper();
+    for (String line : pub.subList(0, 200)) {
+      JsonNode n = json.readTree(line);
+      rows.add(RowFactory.create(java.util.Base64.getDecoder().decode(n.get("image").asText()), n.get("label").asText()));
+    }
+    Path syn = dir.resolve("images.parquet");
+    SparkTestSession.get().createDataFrame(rows, new StructType().add("image", DataTypes.BinaryType).add("label", DataTypes.StringType))
+        .write().parquet(syn.toString());
+    List<String> priv = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
+    List<String> slice = new ArrayList<>();
+    for (int i = 0; i < priv.size(); i += 5) {
+      slice.add(priv.get(i));
+    }
+    Path realImages = dir.resolve("real-images.jsonl");
+    Files.write(realImages, slice);
+    CliTest.Result r = CliTest.run("evaluate", "--config", "conf/pe-fashion.yaml", "--real", realImages.toString(),
+        "--heldout", "data-samples/fashion/fashion-heldout.jsonl", "--synthetic", syn.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = json.readTree(r.out().lines().reduce((a, b) -> b).orElseThrow());
+    assertEquals(600, j.path("real").asInt());
+    assertEquals("heldout", j.path("test").asText());
+    assertEquals(600, j.path("test_images").asInt());
+    JsonNode fin = j.path("populations").path(0);
+    assertEquals("final", fin.path("population").asText());
+    for (String key : List.of("frechet", "label_frechet", "label_tv", "precision", "recall", "density", "coverage",
+        "downstream_accuracy", "downstream_accuracy_se")) {
+      assertTrue(fin.path(key).isNumber(), key + " missing from " + fin);
+    }
+    assertTrue(fin.path("downstream_accuracy").asDouble() > 0.5, "correctly labelled real images train a useful classifier: " + fin);
+    assertTrue(fin.path("precision").asDouble() > 0.5 && fin.path("frechet").asDouble() < 0.2, fin.toString());
+    assertFalse(j.has("final_minus_iteration_0"), "not a run: no iteration 0");
+    assertFalse(r.out().contains(slice.get(0).substring(300, 360)), "no real image content in the output");
+  }
 }

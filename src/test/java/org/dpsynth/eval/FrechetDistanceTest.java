@@ -45,4 +45,27 @@ class FrechetDistanceTest {
     assertTrue(same < 0.05, "same distribution: " + same);
     assertTrue(shifted > same + 0.15, "shifted " + shifted + " vs same " + same);
   }
+
+  @Test
+  void theLowRankPathAgreesWithTheFullOneAndTheReferenceIsReusable() {
+    // 20 vectors in 30 dimensions take the n x n path; 500 take the d x d path. The distance is
+    // symmetric, so scoring either side against the other must give the same number.
+    SplittableRandom rng = new SplittableRandom(3);
+    double[] mean = new double[30];
+    double[] sd = new double[30];
+    for (int j = 0; j < 30; j++) {
+      mean[j] = j % 3 == 0 ? 0.4 : 0;
+      sd[j] = 0.5 + (j % 5) * 0.3;
+    }
+    float[][] few = gaussian(rng, 20, mean, sd);
+    float[][] many = gaussian(rng, 500, new double[30], sd);
+    double lowRank = FrechetDistance.between(few, FrechetDistance.reference(many));
+    double full = FrechetDistance.between(many, FrechetDistance.reference(few));
+    assertTrue(lowRank > 1, "a shifted sample is far: " + lowRank);
+    assertEquals(full, lowRank, 1e-6 * full);
+    FrechetDistance.Reference ref = FrechetDistance.reference(many);
+    assertEquals(lowRank, FrechetDistance.between(few, ref), 1e-12);
+    assertEquals(lowRank, FrechetDistance.between(few, ref), 1e-12, "the cached reference gives the same value again");
+    assertEquals(lowRank, FrechetDistance.between(few, many), 1e-12);
+  }
 }

@@ -29,26 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ImagePrivateEvolutionTest {
   @TempDir Path dir;
 
+  /** Every {@code step}-th line of the Fashion-MNIST private sample, as a mutable list. */
   @Test
   void anImageRunWritesSyntheticPngsAndAnImageReport() throws IOException {
     // Every 20th private image (150 images), with one bad image that must be counted, not fail the run.
-    List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
-    List<String> slice = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 20) {
-      slice.add(all.get(i));
-    }
-    slice.add("{\"user_id\": \"bad-user\", \"label\": \"bag\", \"image\": \"cXFub3RhcG5n\"}");
-    Path input = dir.resolve("slice.jsonl");
-    Files.write(input, slice);
+    Path input = privateSlice(dir, 20, "{\"user_id\": \"bad-user\", \"label\": \"bag\", \"image\": \"cXFub3RhcG5n\"}");
     JobConfig cfg = ConfigLoader.load(Path.of("conf/pe-fashion.yaml"), List.of(
         "input.path=" + input, "privacy.noise=seeded:5", "privacy.min_users=20", "pe.iterations=1", "pe.population_size=20"));
     Path out = dir.resolve("run");
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    List<Sample> fin = new PrivateEvolution(SparkTestSession.get(), cfg, out, new PrintStream(bytes, true, StandardCharsets.UTF_8), p -> {})
-        .run();
-    String console = bytes.toString(StandardCharsets.UTF_8);
+    String console = runPe(cfg, out, 20);
     assertTrue(console.contains("iteration 1/1"), console);
-    assertEquals(20, fin.size());
 
     Dataset<Row> syn = SparkTestSession.get().read().parquet(out.resolve("public/synthetic").toString());
     assertEquals(DataTypes.BinaryType, syn.schema().apply(PrivateEvolution.IMAGE_COLUMN).dataType(), "PNG bytes in a binary column");
@@ -60,6 +50,16 @@ class ImagePrivateEvolutionTest {
       assertNotNull(g, "every synthetic image is a decodable PNG");
       assertEquals(28, g.width());
       assertTrue(cfg.labels().names().contains(r.<String>getAs("label")));
+    }
+    // At the first degree (0.6) every variation is a nearest public image of the catalogue: the whole
+    // final set is catalogue images (kept parents were drawn from it), reported as public copies.
+    java.util.Set<String> catalogue = new java.util.HashSet<>();
+    for (String line : Files.readAllLines(Path.of(cfg.generator().publicCorpus()))) {
+      catalogue.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("image").asText());
+    }
+    for (Row r : rows) {
+      assertTrue(catalogue.contains(java.util.Base64.getEncoder().encodeToString(r.<byte[]>getAs(PrivateEvolution.IMAGE_COLUMN))));
+      assertEquals("public", r.<String>getAs("provenance"));
     }
     JsonNode manifest = RunDirectory.readJson(out.resolve("public/manifest.json"));
     assertEquals("complete", manifest.get("status").asText());
@@ -75,5 +75,27 @@ class ImagePrivateEvolutionTest {
         assertFalse(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains("cXFub3RhcG5n"), f.toString());
       }
     }
+  }
+
+  /** Every {@code every}-th record of the private Fashion-MNIST sample plus {@code extra} lines, as JSON Lines in {@code dir}. */
+  static Path privateSlice(Path dir, int every, String... extra) throws IOException {
+    List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
+    List<String> slice = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += every) {
+      slice.add(all.get(i));
+    }
+    slice.addAll(List.of(extra));
+    Path input = dir.resolve("slice.jsonl");
+    Files.write(input, slice);
+    return input;
+  }
+
+  /** Runs PE into {@code out}, checks that it returns {@code finalSize} samples, and returns the console output. */
+  static String runPe(JobConfig cfg, Path out, int finalSize) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    List<Sample> fin = new PrivateEvolution(SparkTestSession.get(), cfg, out, new PrintStream(bytes, true, StandardCharsets.UTF_8), p -> {})
+        .run();
+    assertEquals(finalSize, fin.size());
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 }

@@ -99,6 +99,52 @@ public record GrayImage(int width, int height, float[] pixels) {
     return Base64.getEncoder().encodeToString(png());
   }
 
+  /**
+   * This image at {@code w × h}: each target pixel is the mean of the source pixels whose centres
+   * fall in its footprint (area averaging, for shrinking), or the bilinear sample at its centre when
+   * none do (enlarging). The same size returns this image.
+   */
+  public GrayImage resized(int w, int h) {
+    if (w == width && h == height) {
+      return this;
+    }
+    float[] out = new float[w * h];
+    double fx = (double) width / w;
+    double fy = (double) height / h;
+    for (int j = 0; j < h; j++) {
+      int y0 = (int) Math.ceil(j * fy - 0.5);
+      int y1 = (int) Math.ceil((j + 1) * fy - 0.5);
+      for (int i = 0; i < w; i++) {
+        int x0 = (int) Math.ceil(i * fx - 0.5);
+        int x1 = (int) Math.ceil((i + 1) * fx - 0.5);
+        double sum = 0;
+        int n = 0;
+        for (int y = Math.max(0, y0); y < Math.min(height, y1); y++) {
+          for (int x = Math.max(0, x0); x < Math.min(width, x1); x++) {
+            sum += pixels[y * width + x];
+            n++;
+          }
+        }
+        out[j * w + i] = n > 0 ? (float) (sum / n) : bilinear((i + 0.5) * fx - 0.5, (j + 0.5) * fy - 0.5);
+      }
+    }
+    return new GrayImage(w, h, out);
+  }
+
+  /** Bilinear sample at (x, y), clamped to the border. */
+  private float bilinear(double x, double y) {
+    double cx = Math.max(0, Math.min(width - 1, x));
+    double cy = Math.max(0, Math.min(height - 1, y));
+    int x0 = (int) Math.floor(cx);
+    int y0 = (int) Math.floor(cy);
+    int x1 = Math.min(width - 1, x0 + 1);
+    int y1 = Math.min(height - 1, y0 + 1);
+    double ax = cx - x0;
+    double ay = cy - y0;
+    return (float) ((1 - ax) * (1 - ay) * at(x0, y0) + ax * (1 - ay) * at(x1, y0)
+        + (1 - ax) * ay * at(x0, y1) + ax * ay * at(x1, y1));
+  }
+
   public float at(int x, int y) {
     return pixels[y * width + x];
   }

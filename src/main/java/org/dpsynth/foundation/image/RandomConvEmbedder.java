@@ -11,7 +11,7 @@ import org.dpsynth.foundation.Embedder;
  * features are a classic no-training baseline (Jarrett et al. 2009; Saxe et al. 2011): they keep
  * shape and texture well enough for nearest-neighbour votes between images of one small domain
  * (Fashion-MNIST), but they know nothing of semantics: use a real image model (an ONNX export of
- * CLIP or Inception, not done yet) for photos.
+ * CLIP or Inception, {@code embedder.type: onnx-image}) for photos.
  *
  * <p>Any image size works (pooling is over a fixed grid); payloads are base64 PNGs. Deterministic:
  * the filters are drawn from a fixed seed, so every JVM computes identical vectors. Thread-safe

@@ -15,10 +15,18 @@ import org.dpsynth.foundation.Generator;
  * <ul>
  *   <li>RANDOM_API: draws public images of the label (all public images when the label has none),
  *       uniformly with the given seed; each is reported as a {@code PUBLIC} copy.
- *   <li>VARIATION_API at degree d in [0, 1]: blends the parent with one of its ceil(d · {@value
- *       #NEIGHBOURS}) nearest public images of the same label (pixel L2) at weight up to d/2, then
- *       rotates (up to ±15°·d), shifts (up to ±3·d pixels), rescales (±10%·d) and changes contrast
- *       (±30%·d) and brightness (±0.15·d). d = 0 returns the parent unchanged.
+ *   <li>VARIATION_API at degree d in (0, 1], two kinds, chosen per parent:
+ *       <ul>
+ *         <li>with probability min(1, {@value #NEIGHBOUR_SHARE_PER_DEGREE}·d), a <b>nearest public
+ *             image</b> (as in Sim-PE): one of the ceil(d · {@value #NEIGHBOURS}) public images of
+ *             the label nearest to the parent (pixel L2), other than the parent itself, returned
+ *             unchanged. The population then stays on the public image manifold: PE reweights
+ *             which public images appear instead of compounding distortions;
+ *         <li>otherwise a <b>perturbation</b>: blends the parent with one of those neighbours at
+ *             weight up to d/2, then rotates (up to ±15°·d), shifts (up to ±3·d pixels), rescales
+ *             (±10%·d) and changes contrast (±30%·d) and brightness (±0.15·d).
+ *       </ul>
+ *       d = 0 returns the parent unchanged.
  * </ul>
  *
  * <p>It cannot make anything the public prior and these transformations do not reach: no new
@@ -27,6 +35,7 @@ import org.dpsynth.foundation.Generator;
  */
 public final class SimulatedImageGenerator implements Generator {
   static final int NEIGHBOURS = 20;
+  static final double NEIGHBOUR_SHARE_PER_DEGREE = 2;
   static final double MAX_ROTATION_DEG = 15;
   static final double MAX_SHIFT_PX = 3;
   static final double MAX_SCALE = 0.10;
@@ -97,27 +106,61 @@ public final class SimulatedImageGenerator implements Generator {
 
   @Override
   public List<String> variation(String label, List<String> payloads, double degree, long seed) {
+    List<String> out = new ArrayList<>(payloads.size());
+    variationWithProvenance(label, payloads, degree, seed).forEach(t -> out.add(t.text()));
+    return out;
+  }
+
+  /** As {@link #variation(String, List, double, long)}; a nearest public image is reported as {@code PUBLIC}. */
+  @Override
+  public List<Text> variationWithProvenance(String label, List<String> payloads, double degree, long seed) {
     if (degree < 0 || degree > 1) {
       throw new IllegalArgumentException("variation degree: expected a number in [0, 1], got " + degree);
     }
     SplittableRandom root = new SplittableRandom(seed);
-    List<String> out = new ArrayList<>(payloads.size());
+    List<Text> out = new ArrayList<>(payloads.size());
     for (String p : payloads) {
       SplittableRandom rng = root.split();
-      out.add(degree == 0 ? p : vary(label, GrayImage.ofPayload(p), degree, rng).payload());
+      out.add(degree == 0 ? new Text(p, Provenance.GENERATED) : varyPayload(label, p, degree, rng));
     }
     return out;
   }
 
-  /** One variation of {@code img} at degree {@code d} > 0. */
+  /** One variation of payload {@code p} at degree {@code d} > 0: a nearest public image or a perturbation. */
+  private Text varyPayload(String label, String p, double d, SplittableRandom rng) {
+    GrayImage img = GrayImage.ofPayload(p);
+    if (rng.nextDouble() < Math.min(1, NEIGHBOUR_SHARE_PER_DEGREE * d)) {
+      int[] nearest = nearest(img.pixels(), img.width(), img.height(), pool(label), neighbours(d));
+      if (nearest.length > 0) {
+        return new Text(allPayloads.get(nearest[rng.nextInt(nearest.length)]), Provenance.PUBLIC);
+      }
+    }
+    return new Text(vary(label, img, d, rng).payload(), Provenance.GENERATED);
+  }
+
+  /** How many nearest public images a variation at degree d chooses from: ceil(d · NEIGHBOURS), at least 1. */
+  static int neighbours(double d) {
+    return Math.max(1, (int) Math.ceil(d * NEIGHBOURS));
+  }
+
+  /** Indices into the prior of the public images nearest to {@code img} (for tests). */
+  int[] nearestPublic(String label, GrayImage img, int m) {
+    return nearest(img.pixels(), img.width(), img.height(), pool(label), m);
+  }
+
+  /** The public image payload at index {@code i} of the prior (for tests). */
+  String publicPayload(int i) {
+    return allPayloads.get(i);
+  }
+
+  /** The perturbation kind of variation of {@code img} at degree {@code d} > 0. */
   GrayImage vary(String label, GrayImage img, double d, SplittableRandom rng) {
     int w = img.width();
     int h = img.height();
     float[] x = img.pixels().clone();
-    // 1. blend with a near public neighbour of the same label (and size)
     int[] p = pool(label);
-    int m = Math.max(1, (int) Math.ceil(d * NEIGHBOURS));
-    int[] nearest = nearest(x, w, h, p, m);
+    int[] nearest = nearest(x, w, h, p, neighbours(d));
+    // 1. blend with a near public neighbour of the same label (and size)
     if (nearest.length > 0) {
       float[] nb = all.get(nearest[rng.nextInt(nearest.length)]).pixels();
       float a = (float) (rng.nextDouble() * d / 2);
@@ -170,7 +213,9 @@ public final class SimulatedImageGenerator implements Generator {
         double e = x[k] - q[k];
         s += e * e;
       }
-      cand.add(new double[] {s, i});
+      if (s > 0) { // not the parent itself (nor an identical copy)
+        cand.add(new double[] {s, i});
+      }
     }
     cand.sort((a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(a[1], b[1]));
     int n = Math.min(m, cand.size());

@@ -1,5 +1,27 @@
 package org.dpsynth.foundation.minilm;
 
+import static org.dpsynth.foundation.OnnxProto.FLOAT;
+import static org.dpsynth.foundation.OnnxProto.MODEL_GRAPH;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_NODE;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_INITIALIZER;
+import static org.dpsynth.foundation.OnnxProto.GRAPH_OUTPUT;
+import static org.dpsynth.foundation.OnnxProto.NODE_INPUT;
+import static org.dpsynth.foundation.OnnxProto.NODE_OUTPUT;
+import static org.dpsynth.foundation.OnnxProto.NODE_OP_TYPE;
+import static org.dpsynth.foundation.OnnxProto.NODE_DOMAIN;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_DIMS;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_DATA_TYPE;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_FLOAT_DATA;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_NAME;
+import static org.dpsynth.foundation.OnnxProto.TENSOR_RAW_DATA;
+import static org.dpsynth.foundation.OnnxProto.INT8;
+import static org.dpsynth.foundation.OnnxProto.floatValueInfo;
+import static org.dpsynth.foundation.OnnxProto.floats;
+import static org.dpsynth.foundation.OnnxProto.intAttribute;
+import static org.dpsynth.foundation.OnnxProto.node;
+import static org.dpsynth.foundation.OnnxProto.tensor;
+import static org.dpsynth.foundation.OnnxProto.writeBytes;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,29 +50,6 @@ import java.util.function.Predicate;
  * copied unchanged.
  */
 final class Int8Quantizer {
-  // onnx.proto field numbers used here.
-  private static final int MODEL_GRAPH = 7;
-  private static final int GRAPH_NODE = 1;
-  private static final int GRAPH_INITIALIZER = 5;
-  private static final int GRAPH_OUTPUT = 12;
-  private static final int NODE_INPUT = 1;
-  private static final int NODE_OUTPUT = 2;
-  private static final int NODE_NAME = 3;
-  private static final int NODE_OP_TYPE = 4;
-  private static final int NODE_ATTRIBUTE = 5;
-  private static final int NODE_DOMAIN = 7;
-  private static final int TENSOR_DIMS = 1;
-  private static final int TENSOR_DATA_TYPE = 2;
-  private static final int TENSOR_FLOAT_DATA = 4;
-  private static final int TENSOR_NAME = 8;
-  private static final int TENSOR_RAW_DATA = 9;
-  private static final int ATTR_NAME = 1;
-  private static final int ATTR_I = 3;
-  private static final int ATTR_TYPE = 20;
-  private static final int ATTR_TYPE_INT = 2;
-  private static final int FLOAT = 1;
-  private static final int INT8 = 3;
-
   private Int8Quantizer() {}
 
   /** What the rewrite did, for logs and tests. */
@@ -101,14 +100,7 @@ final class Int8Quantizer {
         ByteArrayOutputStream g = new ByteArrayOutputStream(f.end - f.start + 4096);
         g.write(model, f.start, f.end - f.start);
         for (String name : names) {
-          ByteArrayOutputStream tensorType = new ByteArrayOutputStream();
-          writeVarintField(tensorType, 1, FLOAT); // TypeProto.Tensor.elem_type
-          ByteArrayOutputStream type = new ByteArrayOutputStream();
-          writeBytes(type, 1, tensorType.toByteArray()); // TypeProto.tensor_type
-          ByteArrayOutputStream valueInfo = new ByteArrayOutputStream();
-          writeString(valueInfo, 1, name); // ValueInfoProto.name
-          writeBytes(valueInfo, 2, type.toByteArray()); // ValueInfoProto.type
-          writeBytes(g, GRAPH_OUTPUT, valueInfo.toByteArray());
+          writeBytes(g, GRAPH_OUTPUT, floatValueInfo(name, null));
         }
         writeBytes(out, MODEL_GRAPH, g.toByteArray());
       } else {
@@ -416,49 +408,6 @@ final class Int8Quantizer {
     }
   }
 
-  private static byte[] node(String op, String name, List<String> inputs, List<String> outputs, byte[] attribute) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (String in : inputs) {
-      writeString(b, NODE_INPUT, in);
-    }
-    for (String o : outputs) {
-      writeString(b, NODE_OUTPUT, o);
-    }
-    writeString(b, NODE_NAME, name);
-    writeString(b, NODE_OP_TYPE, op);
-    if (attribute != null) {
-      writeBytes(b, NODE_ATTRIBUTE, attribute);
-    }
-    return b.toByteArray();
-  }
-
-  private static byte[] intAttribute(String name, long value) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    writeString(b, ATTR_NAME, name);
-    writeVarintField(b, ATTR_I, value);
-    writeVarintField(b, ATTR_TYPE, ATTR_TYPE_INT);
-    return b.toByteArray();
-  }
-
-  private static byte[] floats(float[] v) {
-    ByteBuffer b = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    for (float f : v) {
-      b.putFloat(f);
-    }
-    return b.array();
-  }
-
-  private static byte[] tensor(String name, int type, long[] dims, byte[] raw) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(raw.length + 64);
-    for (long d : dims) {
-      writeVarintField(b, TENSOR_DIMS, d);
-    }
-    writeVarintField(b, TENSOR_DATA_TYPE, type);
-    writeString(b, TENSOR_NAME, name);
-    writeBytes(b, TENSOR_RAW_DATA, raw);
-    return b.toByteArray();
-  }
-
   // ---- protobuf wire format ----
 
   /** One field of a message: its number, wire type and either a varint value or a byte range. */
@@ -553,28 +502,5 @@ final class Int8Quantizer {
       }
     }
     throw new IllegalArgumentException("not an ONNX model: bad varint");
-  }
-
-  private static void writeVarint(ByteArrayOutputStream out, long v) {
-    while ((v & ~0x7fL) != 0) {
-      out.write((int) ((v & 0x7f) | 0x80));
-      v >>>= 7;
-    }
-    out.write((int) v);
-  }
-
-  private static void writeVarintField(ByteArrayOutputStream out, int number, long v) {
-    writeVarint(out, (long) number << 3);
-    writeVarint(out, v);
-  }
-
-  private static void writeBytes(ByteArrayOutputStream out, int number, byte[] bytes) {
-    writeVarint(out, ((long) number << 3) | 2);
-    writeVarint(out, bytes.length);
-    out.write(bytes, 0, bytes.length);
-  }
-
-  private static void writeString(ByteArrayOutputStream out, int number, String s) {
-    writeBytes(out, number, s.getBytes(StandardCharsets.UTF_8));
   }
 }

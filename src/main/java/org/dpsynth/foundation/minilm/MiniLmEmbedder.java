@@ -1,6 +1,7 @@
 package org.dpsynth.foundation.minilm;
 
 import org.dpsynth.foundation.Embedder;
+import org.dpsynth.foundation.OnnxSessions;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -271,14 +272,8 @@ public final class MiniLmEmbedder implements Embedder {
       if (quantized) {
         onnx = quantize(env, onnx, tokenizer);
       }
-      try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-        opts.setIntraOpNumThreads(intraOpThreads);
-        opts.setInterOpNumThreads(1);
-        opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-        opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        // Executor task threads share cores with the model's pool: idle pool threads must sleep, not spin.
-        opts.addConfigEntry("session.intra_op.allow_spinning", "0");
-        return new Model(env, env.createSession(onnx, opts), tokenizer, intraOpThreads, quantized);
+      try {
+        return new Model(env, OnnxSessions.open(env, onnx, intraOpThreads), tokenizer, intraOpThreads, quantized);
       } catch (OrtException e) {
         throw new IllegalStateException("cannot create ONNX Runtime session for MiniLM", e);
       }

@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
 
 /**
  * A small client for OpenAI-compatible HTTP APIs ({@code /chat/completions}, {@code /completions},
- * {@code /embeddings}) built on {@link java.net.http.HttpClient} and Jackson.
+ * {@code /embeddings}, and the images endpoints, whose edits and variations take multipart forms)
+ * built on {@link java.net.http.HttpClient} and Jackson.
  *
  * <p>We deliberately do not use the official OpenAI Java SDK: it brings Kotlin and OkHttp and needs
  * a newer Jackson than the 2.18.2 that Spark 4.0.1 ships, and the cluster jar must share Spark's
@@ -59,6 +60,9 @@ public final class OpenAiClient implements AutoCloseable {
   public static final String CHAT_COMPLETIONS = "/chat/completions";
   public static final String COMPLETIONS = "/completions";
   public static final String EMBEDDINGS = "/embeddings";
+  public static final String IMAGES_GENERATIONS = "/images/generations";
+  public static final String IMAGES_EDITS = "/images/edits";
+  public static final String IMAGES_VARIATIONS = "/images/variations";
 
   /** Turns a 2xx JSON body into a value, or throws {@link MalformedResponseException} to retry. */
   @FunctionalInterface
@@ -154,16 +158,40 @@ public final class OpenAiClient implements AutoCloseable {
    * propagates at once. Only responses the parser accepted are cached.
    */
   public <T> T post(String endpoint, ObjectNode request, ResponseParser<T> parser) {
-    URI uri = URI.create(settings.baseUrl() + endpoint);
-    String path = uri.getPath();
-    String what = "POST " + path;
+    return post(endpoint, request, parser, null);
+  }
+
+  /**
+   * As {@link #post(String, ObjectNode, ResponseParser)}; a non-null {@code cacheSalt} is part of
+   * the cache key but not of the request, so identical requests for different samples (APIs without
+   * a {@code seed}, such as the images API) get separate cache entries.
+   */
+  public <T> T post(String endpoint, ObjectNode request, ResponseParser<T> parser, String cacheSalt) {
+    String what = "POST " + URI.create(settings.baseUrl() + endpoint).getPath();
     byte[] body;
     try {
       body = JSON.writeValueAsBytes(request);
     } catch (JacksonException e) {
       throw new IllegalArgumentException(what + ": request is not serialisable as JSON");
     }
-    String key = cache == null ? null : cacheKey(path, request, settings.model());
+    return exchange(endpoint, body, "application/json", request, cacheSalt, parser);
+  }
+
+  /**
+   * {@code POST baseUrl + endpoint} of a {@code multipart/form-data} body (the image edit and
+   * variation endpoints), with the same retries, cache and error rules as {@link #post}. The cache
+   * key covers the form's fields and a SHA-256 of each file.
+   */
+  public <T> T postMultipart(String endpoint, MultipartForm form, ResponseParser<T> parser, String cacheSalt) {
+    return exchange(endpoint, form.body(), form.contentType(), form.cacheView(), cacheSalt, parser);
+  }
+
+  private <T> T exchange(String endpoint, byte[] body, String contentType, JsonNode keyView, String cacheSalt,
+      ResponseParser<T> parser) {
+    URI uri = URI.create(settings.baseUrl() + endpoint);
+    String path = uri.getPath();
+    String what = "POST " + path;
+    String key = cache == null ? null : cacheKey(path, keyView, settings.model(), cacheSalt);
     if (key != null) {
       JsonNode cached = cache.get(key);
       if (cached != null) {
@@ -187,7 +215,7 @@ public final class OpenAiClient implements AutoCloseable {
       retryAfter = null;
       HttpResponse<byte[]> response;
       try {
-        response = send(uri, body, what);
+        response = send(uri, body, contentType, what);
       } catch (HttpTimeoutException | TimeoutException e) {
         lastStatus = -1;
         lastProblem = "no response within " + settings.requestTimeout().toMillis() + " ms";
@@ -296,22 +324,28 @@ public final class OpenAiClient implements AutoCloseable {
    * lowercase hex. Identical requests, with the same {@code seed}, share one cache entry.
    */
   static String cacheKey(String path, JsonNode request, String model) {
+    return cacheKey(path, request, model, null);
+  }
+
+  /** {@link #cacheKey(String, JsonNode, String)} with a salt appended when it is not null. */
+  static String cacheKey(String path, JsonNode request, String model, String salt) {
     try {
       Object plain = CANONICAL.treeToValue(request, Object.class);
       String canonical = CANONICAL.writeValueAsString(plain);
-      return ResponseCache.sha256Hex(path + "\n" + canonical + "\n" + model);
+      return ResponseCache.sha256Hex(
+          path + "\n" + canonical + "\n" + model + (salt == null ? "" : "\n" + salt));
     } catch (JacksonException e) {
       throw new IllegalArgumentException("request is not serialisable as JSON");
     }
   }
 
-  private HttpResponse<byte[]> send(URI uri, byte[] body, String what)
+  private HttpResponse<byte[]> send(URI uri, byte[] body, String contentType, String what)
       throws IOException, TimeoutException {
     Duration timeout = settings.requestTimeout();
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri)
             .timeout(timeout)
-            .header("Content-Type", "application/json")
+            .header("Content-Type", contentType)
             .header("Accept", "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (apiKey != null) {

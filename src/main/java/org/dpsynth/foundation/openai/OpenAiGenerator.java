@@ -61,6 +61,26 @@ public final class OpenAiGenerator implements Generator {
 
   @Override
   public List<String> random(String label, int n, long seed) {
+    return randomSamples(client, label, n, seed, (index, s) -> {
+      SplittableRandom rng = new SplittableRandom(s);
+      String keyword = templates.randomKeyword(label, rng);
+      int length = Math.max(1, (int) Math.round(settings.targetWords() * (0.5 + rng.nextDouble())));
+      String prompt = templates.random(label, keyword, length);
+      return chat(prompt, rng.nextLong(), "random sample " + index + " of label " + label);
+    });
+  }
+
+  /** One request of a generator: sample or input {@code index}, with its own derived seed. */
+  @FunctionalInterface
+  interface SampleRequest {
+    String call(int index, long seed);
+  }
+
+  /**
+   * RANDOM_API scaffolding shared by the text and image generators: checks the arguments and runs
+   * {@code request} for samples 0..n−1 (seed {@code mix(seed, i)}) on the client's pool, in order.
+   */
+  static List<String> randomSamples(OpenAiClient client, String label, int n, long seed, SampleRequest request) {
     if (label == null) {
       throw new IllegalArgumentException("label must not be null");
     }
@@ -71,17 +91,33 @@ public final class OpenAiGenerator implements Generator {
     for (int i = 0; i < n; i++) {
       long s = mix(seed, i);
       int index = i;
-      tasks.add(
-          () -> {
-            SplittableRandom rng = new SplittableRandom(s);
-            String keyword = templates.randomKeyword(label, rng);
-            int length =
-                Math.max(1, (int) Math.round(settings.targetWords() * (0.5 + rng.nextDouble())));
-            String prompt = templates.random(label, keyword, length);
-            return chat(prompt, rng.nextLong(), "random sample " + index + " of label " + label);
-          });
+      tasks.add(() -> request.call(index, s));
     }
     return n == 0 ? List.of() : client.inParallel(tasks);
+  }
+
+  /**
+   * VARIATION_API scaffolding shared by the text and image generators: checks the degree and the
+   * inputs, returns the inputs for degree 0, else runs {@code request} for each input (seed {@code
+   * mix(seed, i)}) on the client's pool, in order.
+   */
+  static List<String> variations(OpenAiClient client, List<String> inputs, double degree, long seed, SampleRequest request) {
+    if (!(degree >= 0 && degree <= 1)) {
+      throw new IllegalArgumentException("degree must be in [0, 1], got " + degree);
+    }
+    if (degree == 0 || inputs.isEmpty()) {
+      return new ArrayList<>(inputs);
+    }
+    List<Supplier<String>> tasks = new ArrayList<>(inputs.size());
+    for (int i = 0; i < inputs.size(); i++) {
+      if (inputs.get(i) == null) {
+        throw new IllegalArgumentException("texts[" + i + "] is null");
+      }
+      long s = mix(seed, i);
+      int index = i;
+      tasks.add(() -> request.call(index, s));
+    }
+    return client.inParallel(tasks);
   }
 
   @Override
@@ -92,54 +128,44 @@ public final class OpenAiGenerator implements Generator {
   /** As {@link #variation(List, double, long)}, with {@code label} (public) in the prompts' {@code {label}}. */
   @Override
   public List<String> variation(String label, List<String> texts, double degree, long seed) {
-    if (!(degree >= 0 && degree <= 1)) {
-      throw new IllegalArgumentException("degree must be in [0, 1], got " + degree);
-    }
-    if (degree == 0 || texts.isEmpty()) {
-      return new ArrayList<>(texts);
-    }
-    List<Supplier<String>> tasks = new ArrayList<>(texts.size());
-    for (int i = 0; i < texts.size(); i++) {
-      String text = texts.get(i);
-      if (text == null) {
-        throw new IllegalArgumentException("texts[" + i + "] is null");
-      }
-      long s = mix(seed, i);
-      int index = i;
-      tasks.add(
-          () -> {
-            SplittableRandom rng = new SplittableRandom(s);
-            String[] words = text.strip().split("\\s+");
-            boolean fill = rng.nextBoolean() && !text.isBlank();
-            String prompt =
-                fill
-                    ? templates.fill(mask(words, degree, rng), label)
-                    : templates.rephrase(text, templates.randomStyle(rng), label);
-            return chat(prompt, rng.nextLong(), "variation " + index);
-          });
-    }
-    return client.inParallel(tasks);
+    return variations(client, texts, degree, seed, (index, s) -> {
+      String text = texts.get(index);
+      SplittableRandom rng = new SplittableRandom(s);
+      String[] words = text.strip().split("\\s+");
+      boolean fill = rng.nextBoolean() && !text.isBlank();
+      String prompt =
+          fill
+              ? templates.fill(mask(words, degree, rng), label)
+              : templates.rephrase(text, templates.randomStyle(rng), label);
+      return chat(prompt, rng.nextLong(), "variation " + index);
+    });
   }
 
   /** Replaces round(degree × words.length) words (at least one), chosen uniformly, by {@code _}. */
   static String mask(String[] words, double degree, SplittableRandom rng) {
     int n = words.length;
     int m = Math.min(n, Math.max(1, (int) Math.round(degree * n)));
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    for (int i = 0; i < m; i++) { // partial Fisher–Yates: the first m are a uniform m-subset
-      int j = i + rng.nextInt(n - i);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    int[] order = uniformSubset(n, m, rng);
     String[] out = words.clone();
     for (int i = 0; i < m; i++) {
       out[order[i]] = "_";
     }
     return String.join(" ", out);
+  }
+
+  /** 0..n−1 in an order whose first {@code m} entries are a uniform m-subset (partial Fisher–Yates). */
+  static int[] uniformSubset(int n, int m, SplittableRandom rng) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    for (int i = 0; i < m; i++) {
+      int j = i + rng.nextInt(n - i);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
   }
 
   private String chat(String prompt, long seed, String what) {

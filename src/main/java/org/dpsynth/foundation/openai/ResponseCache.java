@@ -34,9 +34,13 @@ final class ResponseCache {
   }
 
   static String sha256Hex(String s) {
+    return sha256Hex(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String sha256Hex(byte[] bytes) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(md.digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 unavailable", e);
     }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -14,9 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -28,13 +33,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.dpsynth.foundation.image.GrayImage;
 
 /**
  * A real OpenAI-compatible HTTP server on 127.0.0.1 for tests and local runs: {@code POST
  * /v1/chat/completions} (optionally with {@code logprobs}), {@code /v1/completions} (with {@code
- * logprobs}), {@code /v1/embeddings}. Everything is deterministic: embeddings are signed hashed
- * bag-of-words vectors (see {@link #embedText}), completions are pseudo-text seeded by the prompt
- * and {@code seed}, token distributions a softmax over hashed scores (see {@link #topLogprobs}).
+ * logprobs}), {@code /v1/embeddings}, and the images API: {@code /v1/images/generations} (JSON),
+ * {@code /v1/images/edits} and {@code /v1/images/variations} (multipart forms, parsed here). Text
+ * answers are deterministic: embeddings are signed hashed bag-of-words vectors (see {@link
+ * #embedText}), completions are pseudo-text seeded by the prompt and {@code seed}, token
+ * distributions a softmax over hashed scores (see {@link #topLogprobs}). Images are 8-bit gray PNGs
+ * of the requested {@code size} (see {@link #patternImage}): a label pattern chosen by the prompt
+ * plus noise that differs per request (the images API has no seed), edits repaint the mask's
+ * transparent cells, variations perturb the uploaded image.
  *
  * <p>Faults come from a script ({@link #script(String, Fault...)}: the next matching requests get
  * these faults, in order) or at random ({@link #faultRate(double, long)}). Every request is
@@ -72,7 +84,13 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
     /** Completions/chat: empty text. */
     EMPTY_OUTPUT,
     /** 400 whose error message echoes the request body, as some servers do. */
-    ERROR_ECHOING_REQUEST
+    ERROR_ECHOING_REQUEST,
+    /** Images: {@code b64_json} that is not base64. */
+    BAD_BASE64,
+    /** Images: valid base64 of bytes that are no image. */
+    NOT_AN_IMAGE,
+    /** Images: a PNG of another size than requested ({@code delta} pixels wider, half as high). */
+    WRONG_SIZE_IMAGE
   }
 
   /** One scripted fault; build with the static factories. */
@@ -117,11 +135,27 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
     public static Fault errorEchoingRequest(int status) {
       return new Fault(Kind.ERROR_ECHOING_REQUEST, status, null, Duration.ZERO, 0);
     }
+
+    public static Fault badBase64() {
+      return new Fault(Kind.BAD_BASE64, 200, null, Duration.ZERO, 0);
+    }
+
+    public static Fault notAnImage() {
+      return new Fault(Kind.NOT_AN_IMAGE, 200, null, Duration.ZERO, 0);
+    }
+
+    public static Fault wrongSizeImage(int extraWidth) {
+      return new Fault(Kind.WRONG_SIZE_IMAGE, 200, null, Duration.ZERO, extraWidth);
+    }
   }
 
-  /** A request as received. {@code authorization} is the raw header value or null. */
+  /**
+   * A request as received. {@code authorization} is the raw header value or null. For a multipart
+   * request, {@code body} is a JSON object of its text fields and {@code files} holds its file
+   * parts by field name (empty otherwise).
+   */
   public record RecordedRequest(
-      String path, String authorization, String body, long receivedNanos) {
+      String path, String authorization, String body, long receivedNanos, Map<String, byte[]> files) {
     public JsonNode json() {
       try {
         return JSON.readTree(body);
@@ -348,10 +382,27 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
     maxInFlight.accumulateAndGet(now, Math::max);
     try {
       String path = ex.getRequestURI().getPath();
-      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      byte[] raw = ex.getRequestBody().readAllBytes();
+      String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      String body;
+      if (contentType != null && contentType.startsWith("multipart/form-data")) {
+        ObjectNode fields = JSON.createObjectNode();
+        if (!parseMultipart(raw, contentType, fields, files)) {
+          error(ex, 400, "malformed multipart body", "invalid_request_error", "invalid_multipart");
+          return;
+        }
+        body = JSON.writeValueAsString(fields);
+      } else {
+        body = new String(raw, StandardCharsets.UTF_8);
+      }
       requests.add(
           new RecordedRequest(
-              path, ex.getRequestHeaders().getFirst("Authorization"), body, System.nanoTime()));
+              path,
+              ex.getRequestHeaders().getFirst("Authorization"),
+              body,
+              System.nanoTime(),
+              Map.copyOf(files)));
       if (!"POST".equals(ex.getRequestMethod())) {
         error(ex, 405, "only POST is supported", "invalid_request_error", null);
         return;
@@ -401,7 +452,13 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
       Kind kind = fault == null ? null : fault.kind();
       int delta = fault == null ? 0 : fault.delta();
       ObjectNode response;
-      if (path.endsWith("/embeddings")) {
+      if (path.endsWith("/images/generations")) {
+        response = generations(req, kind, delta);
+      } else if (path.endsWith("/images/edits")) {
+        response = edits(req, files, kind, delta);
+      } else if (path.endsWith("/images/variations")) {
+        response = imageVariations(req, files, kind, delta);
+      } else if (path.endsWith("/embeddings")) {
         response = embeddings(req, kind, delta);
       } else if (path.endsWith("/chat/completions")) {
         response = chat(req, kind);
@@ -460,6 +517,10 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
       if (path.endsWith("/embeddings")) {
         mix.add(Fault.wrongEmbeddingCount(r.nextBoolean() ? 1 : -1));
       }
+      if (path.contains("/images/")) {
+        mix.add(Fault.badBase64());
+        mix.add(Fault.wrongSizeImage(r.nextInt(8) + 1));
+      }
       if (!randomHang.isZero()) {
         mix.add(Fault.hang(randomHang));
       }
@@ -507,6 +568,222 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
     }
     out.putObject("usage").put("prompt_tokens", 0).put("total_tokens", 0);
     return out;
+  }
+
+  // ---- images ----
+
+  private final AtomicInteger imageRequests = new AtomicInteger();
+
+  private ObjectNode generations(JsonNode req, Kind fault, int delta) {
+    String prompt = req.path("prompt").asText(null);
+    int[] size = size(req.path("size").asText("256x256"));
+    if (prompt == null || prompt.isBlank() || size == null) {
+      return null;
+    }
+    long noise = fnv(prompt) * 31 + imageRequests.incrementAndGet();
+    float[] px = patternImage(prompt, size[0], size[1], noise);
+    return imageResponse(req, size[0], size[1], px, fault, delta);
+  }
+
+  private ObjectNode edits(JsonNode req, Map<String, byte[]> files, Kind fault, int delta) {
+    String prompt = req.path("prompt").asText(null);
+    BufferedImage image = readImage(files.get("image"));
+    int[] size = size(req.path("size").asText("256x256"));
+    if (prompt == null || prompt.isBlank() || image == null || size == null) {
+      return null;
+    }
+    int w = image.getWidth();
+    int h = image.getHeight();
+    BufferedImage mask = files.containsKey("mask") ? readImage(files.get("mask")) : image;
+    if (mask == null || mask.getWidth() != w || mask.getHeight() != h || !mask.getColorModel().hasAlpha()) {
+      return null; // as OpenAI: the mask (or the image without one) needs an alpha channel, same size
+    }
+    float[] old = gray(image);
+    float[] fresh = patternImage(prompt, w, h, fnv(prompt) * 31 + imageRequests.incrementAndGet());
+    float[] px = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        boolean open = (mask.getRGB(x, y) >>> 24) == 0;
+        px[y * w + x] = open ? fresh[y * w + x] : old[y * w + x];
+      }
+    }
+    return imageResponse(req, w, h, resize(px, w, h, size[0], size[1]), size[0], size[1], fault, delta);
+  }
+
+  private ObjectNode imageVariations(JsonNode req, Map<String, byte[]> files, Kind fault, int delta) {
+    BufferedImage image = readImage(files.get("image"));
+    int[] size = size(req.path("size").asText("256x256"));
+    if (image == null || size == null) {
+      return null;
+    }
+    int w = image.getWidth();
+    int h = image.getHeight();
+    float[] old = gray(image);
+    Random r = new Random(imageRequests.incrementAndGet());
+    int dx = r.nextInt(3) - 1;
+    float[] px = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int sx = Math.max(0, Math.min(w - 1, x + dx));
+        px[y * w + x] = (float) Math.max(0, Math.min(1, old[y * w + sx] + r.nextGaussian() * 0.05));
+      }
+    }
+    return imageResponse(req, w, h, resize(px, w, h, size[0], size[1]), size[0], size[1], fault, delta);
+  }
+
+  private ObjectNode imageResponse(JsonNode req, int w, int h, float[] px, Kind fault, int delta) {
+    return imageResponse(req, w, h, px, w, h, fault, delta);
+  }
+
+  private ObjectNode imageResponse(
+      JsonNode req, int srcW, int srcH, float[] px, int w, int h, Kind fault, int delta) {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("created", 0);
+    ObjectNode item = out.putArray("data").addObject();
+    if (fault == Kind.WRONG_SIZE_IMAGE) {
+      int ww = w + Math.max(1, delta);
+      int hh = Math.max(1, h / 2);
+      px = resize(px, w, h, ww, hh);
+      w = ww;
+      h = hh;
+    }
+    byte[] png = png(px, w, h);
+    String b64 = Base64.getEncoder().encodeToString(png);
+    if (fault == Kind.BAD_BASE64) {
+      b64 = "%%not*base64%%" + b64.substring(0, Math.min(20, b64.length()));
+    } else if (fault == Kind.NOT_AN_IMAGE) {
+      b64 = Base64.getEncoder().encodeToString("this is not an image".getBytes(StandardCharsets.UTF_8));
+    }
+    if (req.has("response_format") && !"b64_json".equals(req.path("response_format").asText())) {
+      item.put("url", "http://127.0.0.1/unavailable.png");
+    } else {
+      item.put("b64_json", b64);
+    }
+    return out;
+  }
+
+  /** {@code WxH} with sides in [1, 2048], or null. */
+  private static int[] size(String s) {
+    Matcher m = Pattern.compile("(\\d{1,4})x(\\d{1,4})").matcher(s);
+    if (!m.matches()) {
+      return null;
+    }
+    int w = Integer.parseInt(m.group(1));
+    int h = Integer.parseInt(m.group(2));
+    return w < 1 || h < 1 || w > 2048 || h > 2048 ? null : new int[] {w, h};
+  }
+
+  /**
+   * A gray image for {@code prompt}: stripes whose angle and frequency come from the prompt's hash
+   * (so each label has its own pattern), plus Gaussian noise (sd 0.1) seeded by {@code noiseSeed}.
+   */
+  public static float[] patternImage(String prompt, int w, int h, long noiseSeed) {
+    long hp = fnv(prompt);
+    double angle = (hp & 0xff) / 255.0 * Math.PI;
+    double freq = 2 + ((hp >>> 8) & 0x7) ; // cycles across the image
+    Random r = new Random(noiseSeed);
+    float[] px = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double u = (x / (double) w) * Math.cos(angle) + (y / (double) h) * Math.sin(angle);
+        double v = 0.5 + 0.4 * Math.sin(2 * Math.PI * freq * u) + 0.1 * r.nextGaussian();
+        px[y * w + x] = (float) Math.max(0, Math.min(1, v));
+      }
+    }
+    return px;
+  }
+
+  /** Nearest-neighbour resize (the server's own; the client's resize is under test). */
+  private static float[] resize(float[] px, int w, int h, int nw, int nh) {
+    float[] out = new float[nw * nh];
+    for (int y = 0; y < nh; y++) {
+      for (int x = 0; x < nw; x++) {
+        out[y * nw + x] = px[(y * h / nh) * w + (x * w / nw)];
+      }
+    }
+    return out;
+  }
+
+  private static byte[] png(float[] px, int w, int h) {
+    return new GrayImage(w, h, px).png();
+  }
+
+  private static BufferedImage readImage(byte[] bytes) {
+    if (bytes == null || bytes.length == 0) {
+      return null;
+    }
+    try {
+      return ImageIO.read(new ByteArrayInputStream(bytes));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static float[] gray(BufferedImage img) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    float[] px = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int rgb = img.getRGB(x, y);
+        px[y * w + x] = (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff)) / (3 * 255f);
+      }
+    }
+    return px;
+  }
+
+  /**
+   * Splits a {@code multipart/form-data} body into text fields and files; false when it is not
+   * well formed (no boundary, no closing delimiter, a part without a name).
+   */
+  static boolean parseMultipart(
+      byte[] body, String contentType, ObjectNode fields, Map<String, byte[]> files) {
+    Matcher b = Pattern.compile("boundary=\"?([^\";]+)\"?").matcher(contentType);
+    if (!b.find()) {
+      return false;
+    }
+    byte[] delim = ("--" + b.group(1)).getBytes(StandardCharsets.ISO_8859_1);
+    int pos = indexOf(body, delim, 0);
+    if (pos < 0) {
+      return false;
+    }
+    while (true) {
+      int start = pos + delim.length;
+      if (start + 2 <= body.length && body[start] == '-' && body[start + 1] == '-') {
+        return true; // closing delimiter
+      }
+      start += 2; // CRLF after the delimiter
+      int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), start);
+      int next = indexOf(body, delim, start);
+      if (headersEnd < 0 || next < 0 || headersEnd > next) {
+        return false;
+      }
+      String headers = new String(body, start, headersEnd - start, StandardCharsets.UTF_8);
+      Matcher name = Pattern.compile("name=\"([^\"]*)\"").matcher(headers);
+      if (!name.find()) {
+        return false;
+      }
+      byte[] data = Arrays.copyOfRange(body, headersEnd + 4, next - 2); // minus the CRLF
+      if (headers.contains("filename=")) {
+        files.put(name.group(1), data);
+      } else {
+        fields.put(name.group(1), new String(data, StandardCharsets.UTF_8));
+      }
+      pos = next;
+    }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle, int from) {
+    outer:
+    for (int i = Math.max(0, from); i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   private ObjectNode chat(JsonNode req, Kind fault) {
