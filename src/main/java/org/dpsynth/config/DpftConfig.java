@@ -120,7 +120,7 @@ public record DpftConfig(
     e.require(generation.topK() >= 0, "generation.top_k", "an integer >= 0 (0 = no top-k cut)");
     e.require(generation.topP() > 0 && generation.topP() <= 1, "generation.top_p", "a number in (0, 1]");
     e.require(generation.maxTokens() >= 1, "generation.max_tokens", "an integer >= 1");
-    output.validate(e);
+    output.validate(e, input);
     budget.validate(e);
     e.throwIfAny();
     return this;

@@ -88,7 +88,7 @@ public record FewShotConfig(
     privacy.validate(errors);
     fewshot.validate(errors);
     generator.validate(errors);
-    output.validate(errors);
+    output.validate(errors, input);
     eval.validate(errors);
     budget.validate(errors);
     errors.throwIfAny();

@@ -27,6 +27,8 @@ public record JobConfig(
 
   /** Formats a reader accepts ({@code auto}: from the file name). */
   private static final List<String> FORMATS = List.of("auto", "parquet", "jsonl", "json", "csv");
+  /** The input format of a directory of image files. */
+  private static final String IMAGE_FOLDER = "image-folder";
 
   /** Where the private corpus is and how to read it. */
   public record Input(
@@ -55,6 +57,11 @@ public record JobConfig(
       return images() ? imageColumn : textColumn;
     }
 
+    /** True for {@code input.format: image-folder}: a directory of image files (see docs/images.md for its layout). */
+    public boolean imageFolder() {
+      return IMAGE_FOLDER.equalsIgnoreCase(format);
+    }
+
     /** Checks of the modality keys; methods that read text only pass {@code imagesAllowed = false}. */
     public void validateModality(Errors e, boolean imagesAllowed) {
       e.require(modality == Modality.TEXT || imagesAllowed && modality == Modality.IMAGE, "input.modality",
@@ -62,6 +69,8 @@ public record JobConfig(
       if (images()) {
         e.requireText(imageColumn, "input.image_column", "a column name");
         e.require(imageWidth >= 1 && imageHeight >= 1, "input.image_width/input.image_height", "integers >= 1 (pixels)");
+      } else {
+        e.require(!imageFolder(), "input.format", "parquet, jsonl or csv unless input.modality is image (image-folder holds images)");
       }
     }
 
@@ -81,7 +90,8 @@ public record JobConfig(
 
     public void validate(Errors e) {
       e.requireText(path, "input.path", "a file or directory path");
-      e.require(FORMATS.contains(format == null ? "" : format.toLowerCase(Locale.ROOT)), "input.format", "one of auto, parquet, jsonl, csv");
+      e.require(FORMATS.contains(format == null ? "" : format.toLowerCase(Locale.ROOT)) || imageFolder(), "input.format",
+          "one of auto, parquet, jsonl, csv, image-folder");
       e.requireText(textColumn, "input.text_column", "a column name");
       e.require(maxRecordsPerUser >= 1, "input.max_records_per_user", "an integer >= 1");
     }
@@ -406,10 +416,11 @@ public record JobConfig(
     }
   }
 
-  /** Where the run directory goes. */
-  public record Output(String dir) implements Serializable {
-    public void validate(Errors e) {
+  /** Where the run directory goes, and whether synthetic images are also written as PNG files per label. */
+  public record Output(String dir, boolean imageFolder) implements Serializable {
+    public void validate(Errors e, Input input) {
       e.requireText(dir, "output.dir", "a directory path");
+      e.require(!imageFolder || input.images(), "output.image_folder", "false unless input.modality is image");
     }
   }
 
@@ -454,7 +465,7 @@ public record JobConfig(
     pe.validate(errors);
     embedder.validate(errors);
     generator.validate(errors);
-    output.validate(errors);
+    output.validate(errors, input);
     budget.validate(errors);
     errors.throwIfAny();
     return this;

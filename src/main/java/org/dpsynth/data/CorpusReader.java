@@ -99,7 +99,7 @@ public final class CorpusReader {
     } catch (IOException e) {
       throw new InputException("input.path " + path + ": cannot be listed (" + e.getMessage() + ")");
     }
-    throw new InputException("input.path " + path + ": cannot tell its format from the name; set input.format to parquet, jsonl or csv");
+    throw new InputException("input.path " + path + ": cannot tell its format from the name; set input.format to parquet, jsonl, csv or image-folder");
   }
 
   /** Reads the corpus and returns columns user, text, label (all strings; user/text may be null). */
@@ -107,6 +107,9 @@ public final class CorpusReader {
     String path = in.path();
     ensureExists(spark, path);
     String format = formatOf(spark, path, in.format());
+    if (format.equals(ImageFolder.FORMAT)) {
+      return ImageFolder.read(spark, in);
+    }
     Dataset<Row> raw = switch (format) {
       case "parquet" -> spark.read().parquet(path);
       case "json" -> spark.read()
@@ -120,7 +123,7 @@ public final class CorpusReader {
           .option("escape", "\"")
           .option("mode", "PERMISSIVE")
           .csv(path);
-      default -> throw new InputException("input.format: expected parquet, jsonl or csv, got " + format);
+      default -> throw new InputException("input.format: expected parquet, jsonl, csv or image-folder, got " + format);
     };
     raw = raw.withColumn(FILE, functions.input_file_name());
     StructType schema = raw.schema();
@@ -143,15 +146,19 @@ public final class CorpusReader {
     Column label = in.hasLabels() ? stringColumn(schema, in.labelColumn(), "input.label_column", path) : lit(NO_LABEL);
     if (in.images()) {
       // The canonical payload (base64 of an 8-bit gray PNG), "" for a bad image, null for none.
-      Column image = imageColumn(schema, in, path);
-      Dataset<Row> checked = raw.select(user.as(USER), image.as("_image"), label.as(LABEL));
-      Column bad = functions.coalesce(col("_image").equalTo(""), lit(false));
-      return checked.select(col(USER), functions.when(bad, lit(null).cast("string")).otherwise(col("_image")).as(TEXT),
-          col(LABEL), bad.as(BAD_IMAGE));
+      return imageRecords(raw, user, imageColumn(schema, in, path), label);
     }
     Column text = stringColumn(schema, in.textColumn(), "input.text_column", path);
     Dataset<Row> out = raw.select(user.as(USER), text.as(TEXT), label.as(LABEL));
     return out;
+  }
+
+  /** The canonical image-modality columns from a user key, the checked payload ("" bad, null none) and a label. */
+  static Dataset<Row> imageRecords(Dataset<Row> raw, Column user, Column image, Column label) {
+    Dataset<Row> checked = raw.select(user.as(USER), image.as("_image"), label.as(LABEL));
+    Column bad = functions.coalesce(col("_image").equalTo(""), lit(false));
+    return checked.select(col(USER), functions.when(bad, lit(null).cast("string")).otherwise(col("_image")).as(TEXT),
+        col(LABEL), bad.as(BAD_IMAGE));
   }
 
   /** The image column checked and made canonical by {@link ImagePayloads} (binary: PNG bytes; string: base64). */

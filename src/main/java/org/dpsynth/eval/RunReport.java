@@ -25,6 +25,21 @@ import org.dpsynth.run.RunDirectory;
 public final class RunReport {
   static final int SAMPLES_PER_LABEL = 5;
   static final int IMAGES_PER_LABEL = 16;
+  static final int IMAGES_PER_LABEL_PER_ITERATION = 4;
+  /** Iterations that get an image grid: all when there are at most this many populations, else the first, the last and evenly spaced ones. */
+  static final int MAX_ITERATION_GRIDS = 11;
+  /** Bound on the PNG bytes the page inlines (base64 adds a third); images past it are left out and counted. */
+  static final long MAX_INLINED_IMAGE_BYTES = 4L << 20;
+
+  /** What is left of {@link #MAX_INLINED_IMAGE_BYTES}, and how many images did not fit. */
+  static final class ImageBudget {
+    long left;
+    int omitted;
+
+    ImageBudget(long bytes) {
+      left = bytes;
+    }
+  }
 
   private RunReport() {}
 
@@ -138,27 +153,25 @@ public final class RunReport {
     boolean images = run.exists(synthetic)
         && List.of(spark.read().parquet(synthetic.toString()).columns()).contains(org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN);
     if (images) {
+      ImageBudget budget = new ImageBudget(MAX_INLINED_IMAGE_BYTES);
       page.heading(2, "Synthetic images per label");
       page.paragraph("Up to " + IMAGES_PER_LABEL + " synthetic images of each label from public/synthetic (the first by id), inlined.");
-      List<Row> rows = spark.read().parquet(synthetic.toString()).select("id", "label", org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN)
-          .orderBy("label", "id").collectAsList();
-      Map<String, List<byte[]>> byLabel = new LinkedHashMap<>();
-      for (Row r : rows) {
-        List<byte[]> l = byLabel.computeIfAbsent(String.valueOf(r.<String>getAs("label")), k -> new ArrayList<>());
-        if (l.size() < IMAGES_PER_LABEL) {
-          l.add(r.getAs(org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN));
+      page.raw(imageGrid(spark, synthetic, IMAGES_PER_LABEL, labels, budget));
+      List<Integer> shown = gridIterations(popX.size());
+      if (!shown.isEmpty()) {
+        page.heading(2, "Synthetic images per iteration");
+        page.paragraph("Up to " + IMAGES_PER_LABEL_PER_ITERATION + " images of each label from the population of "
+            + (shown.size() < popX.size() ? shown.size() + " of the " + popX.size() + " iterations (the first, the last and evenly "
+                + "spaced ones between)" : "each iteration") + " (public/iterations/NNN/population.parquet, the first by id), inlined.");
+        for (int t : shown) {
+          page.heading(3, t == 0 ? "Iteration 0 (initial population)" : "Iteration " + t);
+          page.raw(imageGrid(spark, run.population(t), IMAGES_PER_LABEL_PER_ITERATION, labels, budget));
         }
       }
-      StringBuilder grid = new StringBuilder("<table class=\"images\">\n");
-      byLabel.forEach((label, pngs) -> {
-        grid.append("<tr><th>").append(HtmlPage.escape(label)).append("</th><td>");
-        for (byte[] png : pngs) {
-          grid.append("<img width=\"56\" height=\"56\" style=\"image-rendering:pixelated\" alt=\"\" src=\"data:image/png;base64,")
-              .append(java.util.Base64.getEncoder().encodeToString(png)).append("\">");
-        }
-        grid.append("</td></tr>\n");
-      });
-      page.raw(grid.append("</table>\n").toString());
+      if (budget.omitted > 0) {
+        page.paragraph(budget.omitted + " images were left out: the page inlines at most " + (MAX_INLINED_IMAGE_BYTES >> 20)
+            + " MiB of images.");
+      }
     } else if (run.exists(synthetic)) {
       page.heading(2, "Synthetic samples per label");
       page.paragraph("Up to " + SAMPLES_PER_LABEL + " synthetic texts of each label from public/synthetic (the first by id).");
@@ -182,6 +195,50 @@ public final class RunReport {
     Path out = new Path(pub, "report.html");
     run.commit(out, page.render().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return out;
+  }
+
+  /** The populations (0 = initial) that get a grid, of {@code populations} in all: at most {@link #MAX_ITERATION_GRIDS}. */
+  static List<Integer> gridIterations(int populations) {
+    List<Integer> out = new ArrayList<>();
+    int n = Math.min(populations, MAX_ITERATION_GRIDS);
+    for (int i = 0; i < n; i++) {
+      int t = n == 1 ? 0 : (int) Math.round(i * (populations - 1) / (double) (n - 1));
+      if (out.isEmpty() || out.get(out.size() - 1) != t) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** A table of the first {@code perLabel} images by id of each label (the run's label order) of a Parquet set with an image column. */
+  static String imageGrid(SparkSession spark, Path parquet, int perLabel, List<String> labelOrder, ImageBudget budget) {
+    String image = org.dpsynth.pe.PrivateEvolution.IMAGE_COLUMN;
+    List<Row> rows = spark.read().parquet(parquet.toString()).select("id", "label", image)
+        .withColumn("_n", functions.row_number().over(org.apache.spark.sql.expressions.Window.partitionBy("label").orderBy("id")))
+        .filter(functions.col("_n").leq(perLabel)).orderBy("label", "id").collectAsList();
+    Map<String, List<byte[]>> byLabel = new LinkedHashMap<>();
+    labelOrder.forEach(l -> byLabel.put(l, new ArrayList<>()));
+    for (Row r : rows) {
+      byLabel.computeIfAbsent(String.valueOf(r.<String>getAs("label")), k -> new ArrayList<>()).add(r.getAs(image));
+    }
+    StringBuilder grid = new StringBuilder("<table class=\"images\">\n");
+    byLabel.forEach((label, pngs) -> {
+      if (pngs.isEmpty()) {
+        return;
+      }
+      grid.append("<tr><th>").append(HtmlPage.escape(label)).append("</th><td>");
+      for (byte[] png : pngs) {
+        if (png.length > budget.left) {
+          budget.omitted++;
+          continue;
+        }
+        budget.left -= png.length;
+        grid.append("<img width=\"56\" height=\"56\" style=\"image-rendering:pixelated\" alt=\"\" src=\"data:image/png;base64,")
+            .append(java.util.Base64.getEncoder().encodeToString(png)).append("\">");
+      }
+      grid.append("</td></tr>\n");
+    });
+    return grid.append("</table>\n").toString();
   }
 
   static List<String> privacyInWords(JsonNode p, String noise) {

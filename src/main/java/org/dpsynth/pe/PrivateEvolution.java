@@ -431,6 +431,11 @@ public final class PrivateEvolution extends PrivacyRunJob {
 
   private void writeSynthetic(List<Sample> population) {
     writePopulation(run.synthetic(), population);
+    if (cfg.output().imageFolder()) { // the same PNG bytes as the Parquet, one file per image
+      for (Sample s : population) {
+        run.commit(new Path(run.syntheticImages(s.label()), s.id() + ".png"), java.util.Base64.getDecoder().decode(s.text()));
+      }
+    }
   }
 
   private void writeManifest(String status, List<Sample> population) {

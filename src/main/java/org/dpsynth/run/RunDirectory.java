@@ -72,6 +72,15 @@ public final class RunDirectory {
     return new Path(publicDir(), "synthetic");
   }
 
+  /**
+   * {@code public/synthetic-images/<label>/} ({@code output.image_folder}): the label URL-encoded
+   * (UTF-8, a leading dot too), so any label is one safe directory name and distinct labels stay distinct.
+   */
+  public Path syntheticImages(String label) {
+    String dirName = java.net.URLEncoder.encode(label, java.nio.charset.StandardCharsets.UTF_8).replaceFirst("^\\.", "%2E");
+    return new Path(new Path(publicDir(), "synthetic-images"), dirName);
+  }
+
   public Path iteration(int t) {
     return new Path(new Path(publicDir(), "iterations"), String.format("%03d", t));
   }
