@@ -16,6 +16,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.dpsynth.testing.SparkTestSession;
+import org.dpsynth.testing.LocalScript;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -119,13 +120,7 @@ class EvaluateCommandTest {
     Path syn = dir.resolve("images.parquet");
     SparkTestSession.get().createDataFrame(rows, new StructType().add("image", DataTypes.BinaryType).add("label", DataTypes.StringType))
         .write().parquet(syn.toString());
-    List<String> priv = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
-    List<String> slice = new ArrayList<>();
-    for (int i = 0; i < priv.size(); i += 5) {
-      slice.add(priv.get(i));
-    }
-    Path realImages = dir.resolve("real-images.jsonl");
-    Files.write(realImages, slice);
+    Path realImages = LocalScript.everyNth("data-samples/fashion/fashion-private.jsonl", 5, dir.resolve("real-images.jsonl"));
     CliTest.Result r = CliTest.run("evaluate", "--config", "conf/pe-fashion.yaml", "--real", realImages.toString(),
         "--heldout", "data-samples/fashion/fashion-heldout.jsonl", "--synthetic", syn.toString(), "--json");
     assertEquals(0, r.code(), r.err());
@@ -142,6 +137,6 @@ class EvaluateCommandTest {
     assertTrue(fin.path("downstream_accuracy").asDouble() > 0.5, "correctly labelled real images train a useful classifier: " + fin);
     assertTrue(fin.path("precision").asDouble() > 0.5 && fin.path("frechet").asDouble() < 0.2, fin.toString());
     assertFalse(j.has("final_minus_iteration_0"), "not a run: no iteration 0");
-    assertFalse(r.out().contains(slice.get(0).substring(300, 360)), "no real image content in the output");
+    assertFalse(r.out().contains(Files.readAllLines(realImages).get(0).substring(300, 360)), "no real image content in the output");
   }
 }

@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,6 +21,7 @@ import org.dpsynth.config.JobConfig;
 import org.dpsynth.foundation.image.GrayImage;
 import org.dpsynth.run.RunDirectory;
 import org.dpsynth.testing.SparkTestSession;
+import org.dpsynth.testing.LocalScript;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,14 +79,8 @@ class ImagePrivateEvolutionTest {
 
   /** Every {@code every}-th record of the private Fashion-MNIST sample plus {@code extra} lines, as JSON Lines in {@code dir}. */
   static Path privateSlice(Path dir, int every, String... extra) throws IOException {
-    List<String> all = Files.readAllLines(Path.of("data-samples/fashion/fashion-private.jsonl"));
-    List<String> slice = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += every) {
-      slice.add(all.get(i));
-    }
-    slice.addAll(List.of(extra));
-    Path input = dir.resolve("slice.jsonl");
-    Files.write(input, slice);
+    Path input = LocalScript.everyNth("data-samples/fashion/fashion-private.jsonl", every, dir.resolve("slice.jsonl"));
+    Files.write(input, List.of(extra), java.nio.file.StandardOpenOption.APPEND);
     return input;
   }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.dpsynth.testing.LocalScript;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,13 +27,7 @@ class OpenAiPeIT {
 
   @Test
   void peRunsEndToEndAgainstAFaultyServerAndNeverPrintsTheKey() throws Exception {
-    List<String> all = Files.readAllLines(Path.of("data-samples/fortunes-private.jsonl"));
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 20) {
-      lines.add(all.get(i));
-    }
-    Path slice = dir.resolve("slice.jsonl");
-    Files.write(slice, lines);
+    Path slice = LocalScript.everyNth("data-samples/fortunes-private.jsonl", 20, dir.resolve("slice.jsonl"));
     Path out = dir.resolve("run");
     try (OpenAiCompatibleServer server = OpenAiCompatibleServer.start(0, 64, Duration.ofMinutes(10))) {
       server.faultRate(0.2, 42).randomHang(Duration.ofMillis(3000));
