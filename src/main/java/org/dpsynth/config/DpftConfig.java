@@ -106,6 +106,7 @@ public record DpftConfig(
       }
     }
     e.require(batchOk, "dpft.expected_batch_size", "'dp' (q x a DP user count, charged) or a public number > 0");
+    e.require(labels.budgetShare() == 0, "labels.budget_share", "0 for dpft (its label release's noise multiplier is dpft.count_noise)");
     e.require(dpft.countNoise() > 0 && Double.isFinite(dpft.countNoise()), "dpft.count_noise", "a number > 0 (noise multiplier of the DP counts)");
     e.require(dpft.examplesPerUser() >= 1, "dpft.examples_per_user", "an integer >= 1");
     e.require(dpft.maxTokens() >= 1, "dpft.max_tokens", "an integer >= 1");

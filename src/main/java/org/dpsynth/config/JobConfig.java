@@ -104,10 +104,12 @@ public record JobConfig(
    * vector clipped to {@code clip} (0: the label release's record cap) — see {@code run.LabelShares}.
    * {@code maxRecordsPerUser} is that release's own record cap: {@code 0} (the default) for {@code
    * input.max_records_per_user}, an integer {@code >= 1}, or {@code auto} (a rule on public
-   * quantities only, {@code run.LabelShares#autoRecordCap}).
+   * quantities only, {@code run.LabelShares#autoRecordCap}). {@code budgetShare} (PE only) is the
+   * share of the run's privacy budget (of μ² in Gaussian DP) that the label release takes; 0 (the
+   * default) gives it the same noise multiplier as each vote release ({@code pe.PrivacyPlan}).
    */
   public record Labels(List<String> names, Proportions proportions, Map<String, Double> weights, Shares shares, double clip,
-      String maxRecordsPerUser) implements Serializable {
+      String maxRecordsPerUser, double budgetShare) implements Serializable {
     /** The value of {@code labels.max_records_per_user} that asks for the public rule. */
     public static final String AUTO_CAP = "auto";
 
@@ -162,6 +164,9 @@ public record JobConfig(
       e.require(clip >= 0 && Double.isFinite(clip), "labels.clip",
           "a number >= 0 (the L2 bound of one user's label-count vector; 0 means labels.max_records_per_user)");
       e.require(fixedRecordCap() != null, "labels.max_records_per_user", CAP_FORM);
+      e.require(budgetShare >= 0 && budgetShare < 1, "labels.budget_share",
+          "a number in [0, 1): the label release's share of the privacy budget (0 = the same noise as each vote release)");
+      e.require(budgetShare == 0 || dpProportions(), "labels.budget_share", "0 unless labels.proportions is dp");
       if (weights != null) {
         weights.forEach((label, w) -> {
           e.require(names != null && names.contains(label), "labels.weights." + label, "a label listed in labels.names");

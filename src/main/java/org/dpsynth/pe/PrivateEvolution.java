@@ -101,7 +101,7 @@ public final class PrivateEvolution extends PrivacyRunJob {
     this.cfg = cfg;
     this.labels = CorpusReader.labelNames(cfg.input(), cfg.labels());
     this.plan = PrivacyPlan.of(cfg);
-    this.labelCap = LabelShares.recordCap(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.noiseMultiplier(), cfg.privacy().minUsers());
+    this.labelCap = LabelShares.recordCap(cfg.labels(), cfg.input().maxRecordsPerUser(), plan.labelNoiseMultiplier(), cfg.privacy().minUsers());
   }
 
   /** Runs (or resumes) the whole job and returns the final population. */
@@ -109,6 +109,10 @@ public final class PrivateEvolution extends PrivacyRunJob {
     privateRun = openRun("pe", cfg);
     console.printf("dpsynth pe: %d iterations, %d labels, target epsilon %.4g at delta %.3g -> noise multiplier sigma = %.4f (%d Gaussian releases)%n",
         cfg.pe().iterations(), labels.size(), plan.epsilon(), cfg.privacy().delta(), plan.noiseMultiplier(), plan.releases());
+    if (plan.splitBudget()) {
+      console.printf("label release: noise multiplier %.4f (labels.budget_share %.3g of the budget; the %d vote releases share the rest)%n",
+          plan.labelNoiseMultiplier(), cfg.labels().budgetShare(), cfg.pe().iterations());
+    }
     privateRun.preflight(charges());
     writeManifest("running", null);
 
@@ -171,11 +175,11 @@ public final class PrivateEvolution extends PrivacyRunJob {
     return privateRun.runId();
   }
 
-  /** Every release of the run: the DP label shares (if any) and one histogram per iteration, all at noise multiplier z. */
+  /** Every release of the run: the DP label shares (if any, at the label noise multiplier) and one histogram per iteration at z. */
   private List<PrivateRun.Charge> charges() {
     List<PrivateRun.Charge> out = new ArrayList<>();
     if (cfg.labels().dpProportions()) {
-      out.add(LabelShares.charge(cfg.labels(), labelCap, plan.noiseMultiplier()));
+      out.add(LabelShares.charge(cfg.labels(), labelCap, plan.labelNoiseMultiplier()));
     }
     for (int t = 1; t <= cfg.pe().iterations(); t++) {
       out.add(PrivateRun.Charge.gaussian("pe/iteration-" + t, plan.noiseStddev(), cfg.privacy().clip(), 1));
@@ -217,7 +221,7 @@ public final class PrivateEvolution extends PrivacyRunJob {
   }
 
   private double[] labelProportions(Dataset<Row> perUser) {
-    return LabelShares.ofRun(spark, charged, cfg.input(), cfg.labels(), labels, labelCap, cfg.pe().seed(), plan.noiseMultiplier(),
+    return LabelShares.ofRun(spark, charged, cfg.input(), cfg.labels(), labels, labelCap, cfg.pe().seed(), plan.labelNoiseMultiplier(),
         () -> PrivateEmbeddings.labelCounts(perUser, labels.size()), console);
   }
 
@@ -456,6 +460,8 @@ public final class PrivateEvolution extends PrivacyRunJob {
       p.put("label_shares", cfg.labels().users() ? "users" : "records");
       p.put("label_max_records_per_user", labelCap);
       p.put("label_sensitivity", LabelShares.bound(cfg.labels(), labelCap));
+      p.put("label_sigma", plan.labelNoiseMultiplier());
+      p.put("label_budget_share", cfg.labels().budgetShare());
     }
     p.put("dataset_epsilon", privateRun.datasetEpsilon());
     ArrayNode labelNames = m.putArray("labels");

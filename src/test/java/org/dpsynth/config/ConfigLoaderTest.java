@@ -121,6 +121,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void dpftRefusesALabelBudgetShareItsCountNoiseAlreadySets() {
+    ConfigException e = assertThrows(ConfigException.class, () -> DpftConfig.load(null,
+        List.of("labels.names=[a, b]", "labels.proportions=dp", "labels.budget_share=0.5")));
+    assertTrue(e.getMessage().contains("labels.budget_share") && e.getMessage().contains("dpft.count_noise"), e.getMessage());
+    assertEquals(0.0, DpftConfig.load(null, List.of("labels.names=[a]")).labels().budgetShare(), 0.0);
+  }
+
+  @Test
   void deltaMustBeBelowOneOverThePublicLowerBoundOnUsers() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
         List.of("labels.names=[a]", "privacy.min_users=100", "privacy.delta=0.01")));

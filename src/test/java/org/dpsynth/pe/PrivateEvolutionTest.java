@@ -119,6 +119,32 @@ class PrivateEvolutionTest {
   }
 
   @Test
+  void aLabelBudgetShareChargesTheLabelReleaseAtItsOwnNoiseAndTheRunMeetsTheTarget() throws IOException {
+    Path out = dir.resolve("run-label-share");
+    String console = runPe(config(input, "labels.budget_share=0.5", "labels.max_records_per_user=auto"), out, p -> {});
+    JsonNode privacy = RunDirectory.readJson(out.resolve("public/manifest.json")).get("privacy");
+    double zLabel = privacy.get("label_sigma").asDouble();
+    double zVote = privacy.get("sigma").asDouble();
+    assertTrue(zLabel < zVote, "half the budget for one release against two votes: " + privacy);
+    assertEquals(0.5, privacy.get("label_budget_share").asDouble(), 0.0);
+    assertTrue(console.contains(String.format("label release: noise multiplier %.4f (labels.budget_share 0.5", zLabel)), console);
+    int cap = privacy.get("label_max_records_per_user").asInt();
+    assertEquals(org.dpsynth.run.LabelShares.autoRecordCap(zLabel, 1000), cap, "auto reads the label release's own z");
+    List<LedgerEntry> charged = RunLedger.entries(out);
+    LedgerEntry labels = charged.stream().filter(e -> e.releaseId().endsWith("labels")).findFirst().orElseThrow();
+    assertEquals(cap * zLabel, labels.noiseStddev(), 1e-9, "label noise z_label x its bound");
+    assertEquals(cap * zLabel, RunDirectory.readJson(out.resolve("public/labels.json")).get("noise_stddev").asDouble(), 1e-9);
+    for (LedgerEntry e : charged) {
+      if (!e.releaseId().endsWith("labels")) {
+        assertEquals(zVote * 1.0, e.noiseStddev(), 1e-9, "votes at z_vote x C: " + e.releaseId());
+      }
+    }
+    double eps = PrivacyBudget.epsilon(charged, 1e-6);
+    assertTrue(eps <= 8.0 && eps > 7.99, "the split run meets the target: " + eps);
+    assertEquals(privacy.get("epsilon").asDouble(), eps, 1e-9, "ledger and manifest agree");
+  }
+
+  @Test
   void aRunWritesTheRunDirectoryAndChargesEachReleaseOnce() throws IOException {
     Path out = dir.resolve("run-basic");
     String console = runPe(config(input), out, p -> {});
