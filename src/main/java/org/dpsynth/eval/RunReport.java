@@ -95,7 +95,7 @@ public final class RunReport {
       mass.add(above);
       massPct.add(positive > 0 ? 100 * above / positive : 0.0);
       eps.add(logged.containsKey(t) ? logged.get(t)
-          : GaussianAccountant.epsilonForNoiseMultiplier(privacy.path("sigma").asDouble(), before + t, privacy.path("delta").asDouble()));
+          : epsilonAfter(privacy, before, t));
     }
     page.heading(2, "Iterations");
     if (xs.isEmpty()) {
@@ -265,12 +265,27 @@ public final class RunReport {
     return out;
   }
 
+  /** Epsilon after iteration t from the manifest's noise multipliers (the label release, if any, first at its own). */
+  private static double epsilonAfter(JsonNode p, int labelReleases, int t) {
+    double sigma = p.path("sigma").asDouble();
+    List<GaussianAccountant.GaussianRelease> rs = new ArrayList<>();
+    if (labelReleases > 0) {
+      rs.add(new GaussianAccountant.GaussianRelease(p.path("label_sigma").asDouble(sigma), 1.0, 1));
+    }
+    rs.add(new GaussianAccountant.GaussianRelease(sigma, 1.0, t));
+    return GaussianAccountant.epsilon(rs, p.path("delta").asDouble());
+  }
+
   private static String labelBound(JsonNode p) {
     if (!p.has("label_max_records_per_user")) {
       return "";
     }
+    String own = p.has("label_sigma") && p.path("label_sigma").asDouble() != p.path("sigma").asDouble()
+        ? String.format(Locale.ROOT, " Their release has its own noise multiplier %.4g (%.3g of the budget, labels.budget_share).",
+            p.path("label_sigma").asDouble(), p.path("label_budget_share").asDouble())
+        : "";
     return String.format(Locale.ROOT, " For them each %s's per-label counts cover at most %d records and are clipped to L2 norm %.4g.",
-        p.path("unit").asText("user"), p.path("label_max_records_per_user").asInt(), p.path("label_sensitivity").asDouble());
+        p.path("unit").asText("user"), p.path("label_max_records_per_user").asInt(), p.path("label_sensitivity").asDouble()) + own;
   }
 
   private static ObjectNode dualAxis(List<String> xs, List<Double> pct, List<Double> votes) {

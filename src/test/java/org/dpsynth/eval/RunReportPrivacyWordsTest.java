@@ -22,5 +22,9 @@ class RunReportPrivacyWordsTest {
     String all = String.join("\n", words);
     assertTrue(all.contains("at most 8 records"), all);
     assertTrue(all.contains("per-label counts cover at most 17 records and are clipped to L2 norm 17."), all);
+    assertTrue(!all.contains("own noise multiplier"), "one multiplier for all releases: " + all);
+    p.put("label_sigma", 1.69).put("label_budget_share", 0.5);
+    String split = String.join("\n", RunReport.privacyInWords(p, "secure"));
+    assertTrue(split.contains("Their release has its own noise multiplier 1.69 (0.5 of the budget, labels.budget_share)."), split);
   }
 }
