@@ -281,8 +281,8 @@ public final class RunReport {
       return "";
     }
     String own = p.has("label_sigma") && p.path("label_sigma").asDouble() != p.path("sigma").asDouble()
-        ? String.format(Locale.ROOT, " Their release has its own noise multiplier %.4g (%.3g of the budget, labels.budget_share).",
-            p.path("label_sigma").asDouble(), p.path("label_budget_share").asDouble())
+        ? String.format(Locale.ROOT, " Their release has its own noise multiplier %.4g (labels.budget_share %s of the budget).",
+            p.path("label_sigma").asDouble(), p.path("label_budget_share").asText())
         : "";
     return String.format(Locale.ROOT, " For them each %s's per-label counts cover at most %d records and are clipped to L2 norm %.4g.",
         p.path("unit").asText("user"), p.path("label_max_records_per_user").asInt(), p.path("label_sensitivity").asDouble()) + own;

@@ -25,6 +25,6 @@ class RunReportPrivacyWordsTest {
     assertTrue(!all.contains("own noise multiplier"), "one multiplier for all releases: " + all);
     p.put("label_sigma", 1.69).put("label_budget_share", 0.5);
     String split = String.join("\n", RunReport.privacyInWords(p, "secure"));
-    assertTrue(split.contains("Their release has its own noise multiplier 1.690 (0.5 of the budget, labels.budget_share)."), split);
+    assertTrue(split.contains("Their release has its own noise multiplier 1.690 (labels.budget_share 0.5 of the budget)."), split);
   }
 }
