@@ -204,7 +204,6 @@ public record JobConfig(
       int fold,
       boolean keepSelected,
       int lookahead,
-      boolean relabel,
       long seed) implements Serializable {
 
     /** Population size at iteration t (0 = initial population). */

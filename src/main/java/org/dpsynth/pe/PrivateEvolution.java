@@ -134,11 +134,10 @@ public final class PrivateEvolution extends PrivacyRunJob {
         console.printf("iteration %d/%d: already complete, resumed%n", t, cfg.pe().iterations());
         continue;
       }
-      List<Sample> candidates = candidates(population);
-      Histogram h = histogram(t, population, candidates, perUser);
+      Histogram h = histogram(t, population, perUser);
       boundary.accept("iteration-" + t + "-released");
       double[] kept = Selection.threshold(h.noisy(), h.threshold());
-      population = nextPopulation(t, candidates, kept, proportions);
+      population = nextPopulation(t, population, kept, proportions);
       writePopulation(popDir, population);
       boundary.accept("iteration-" + t + "-selected");
       double above = 0;
@@ -233,32 +232,10 @@ public final class PrivateEvolution extends PrivacyRunJob {
 
   private record Histogram(double[] noisy, double threshold) {}
 
-  /**
-   * What the votes of an iteration choose among: the population itself, or with {@code
-   * pe.relabel} every sample once under each label (sample-major: candidate j·L + l is sample j
-   * as label l). A record votes among the candidates of its own label, so with relabel it votes
-   * for its nearest sample of any label, and that vote says "this text, as my label": a sample
-   * private records of another label sit closest to is selected (and varied) under that label.
-   * One vote per record and one clipped vector per user as before; the histogram is L times longer
-   * and every bin gets the same noise, so the sensitivity and the charge do not change.
-   */
-  private List<Sample> candidates(List<Sample> population) {
-    if (!cfg.pe().relabel()) {
-      return population;
-    }
-    List<Sample> out = new ArrayList<>(population.size() * labels.size());
-    for (Sample s : population) {
-      for (String label : labels) {
-        out.add(new Sample(s.id(), label, s.text(), s.iteration(), s.parentId(), s.provenance()));
-      }
-    }
-    return out;
-  }
-
-  private Histogram histogram(int t, List<Sample> population, List<Sample> candidates, Dataset<Row> perUser) {
+  private Histogram histogram(int t, List<Sample> population, Dataset<Row> perUser) {
     double threshold = cfg.pe().threshold() * plan.noiseStddev();
     String name = "pe/iteration-" + t;
-    GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), candidates.size());
+    GridGaussianMechanism mech = new GridGaussianMechanism(cfg.privacy().clip(), population.size());
     Persisted<double[]> file = run.vectorRelease(run.histogram(t), "noisy_votes", o -> {
       o.put("release", name);
       o.put("iteration", t);
@@ -267,11 +244,7 @@ public final class PrivateEvolution extends PrivacyRunJob {
       o.put("sensitivity", cfg.privacy().clip());
       o.put("threshold", threshold);
       ArrayNode ids = o.putArray("sample_ids");
-      candidates.forEach(s -> ids.add(s.id()));
-      if (candidates != population) {
-        ArrayNode as = o.putArray("sample_labels");
-        candidates.forEach(s -> as.add(s.label()));
-      }
+      population.forEach(s -> ids.add(s.id()));
     });
     if (file.committed()) {
       console.printf("iteration %d: reusing the released histogram from disk%n", t);
@@ -281,15 +254,11 @@ public final class PrivateEvolution extends PrivacyRunJob {
       float[][] embeddings = embedPopulation(t, population);
       long v0 = System.nanoTime();
       privateRun.timing(STAGE_EMBED_SYNTHETIC, (v0 - e0) / 1e9);
-      // one embedding per sample; a relabel candidate shares its sample's (candidate j·L + l is sample j)
-      int perSample = population.isEmpty() ? 1 : candidates.size() / population.size();
-      float[][] candidateEmbeddings = new float[candidates.size()][];
-      int[] labelIdx = new int[candidates.size()];
+      int[] labelIdx = new int[population.size()];
       for (int j = 0; j < labelIdx.length; j++) {
-        candidateEmbeddings[j] = embeddings[j / perSample];
-        labelIdx[j] = labels.indexOf(candidates.get(j).label());
+        labelIdx[j] = labels.indexOf(population.get(j).label());
       }
-      SyntheticIndex index = SyntheticIndex.build(candidateEmbeddings, labelIdx, labels.size());
+      SyntheticIndex index = SyntheticIndex.build(embeddings, labelIdx, labels.size());
       long[] sum = VoteJob.histogram(perUser, index, cfg.pe().k(), NearestNeighbourKernel.Distance.parse(Modes.key(cfg.pe().distance())), mech);
       privateRun.timing(STAGE_VOTE, (System.nanoTime() - v0) / 1e9);
       return mech.release(sum, plan.noiseStddev(), noise);

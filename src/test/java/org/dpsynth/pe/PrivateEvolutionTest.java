@@ -145,37 +145,6 @@ class PrivateEvolutionTest {
   }
 
   @Test
-  void relabelVotesAcrossLabelsAtTheSameChargeAndCanMoveASampleToTheLabelOfItsVoters() throws IOException {
-    Path out = dir.resolve("run-relabel");
-    String console = runPe(config(input, "pe.relabel=true", "pe.iterations=1"), out, p -> {});
-    JsonNode hist = RunDirectory.readJson(out.resolve("public/iterations/001/histogram.json"));
-    List<Row> initial = SparkTestSession.get().read().parquet(out.resolve("public/iterations/000/population.parquet").toString())
-        .orderBy("id").collectAsList();
-    assertEquals(40 * 8, hist.get("noisy_votes").size(), "one bin per sample and label");
-    assertEquals(40 * 8, hist.get("sample_labels").size());
-    for (int j = 0; j < 40 * 8; j++) {
-      assertEquals(initial.get(j / 8).<String>getAs("id"), hist.get("sample_ids").get(j).asText(), "sample-major candidates");
-    }
-    // The same charge as a run that votes within labels: one vote per record, one clipped vector per user.
-    Path within = dir.resolve("run-within");
-    runPe(config(input, "pe.iterations=1"), within, p -> {});
-    List<LedgerEntry> a = RunLedger.entries(out);
-    List<LedgerEntry> b = RunLedger.entries(within);
-    assertEquals(b.size(), a.size());
-    for (int i = 0; i < a.size(); i++) {
-      assertEquals(b.get(i).sensitivity(), a.get(i).sensitivity(), 0.0);
-      assertEquals(b.get(i).noiseStddev(), a.get(i).noiseStddev(), 0.0);
-    }
-    // Some parent was chosen under another label than the one it was generated for.
-    java.util.Map<String, String> labelOf = new java.util.HashMap<>();
-    initial.forEach(r -> labelOf.put(r.getAs("id"), r.getAs("label")));
-    List<Row> next = SparkTestSession.get().read().parquet(out.resolve("public/iterations/001/population.parquet").toString()).collectAsList();
-    long moved = next.stream().filter(r -> !r.<String>getAs("label").equals(labelOf.get(r.<String>getAs("parent_id")))).count();
-    assertTrue(moved > 0, "no sample changed label");
-    assertCanaryAbsent(out.resolve("public"), console);
-  }
-
-  @Test
   void aRunWritesTheRunDirectoryAndChargesEachReleaseOnce() throws IOException {
     Path out = dir.resolve("run-basic");
     String console = runPe(config(input), out, p -> {});
