@@ -353,7 +353,12 @@ public record JobConfig(
       String publicImageColumn,
       ImageApi imageApi,
       String imageSize,
-      String imagePrompt) implements Serializable {
+      String imagePrompt,
+      LogprobsApi logprobsApi,
+      int maxTopLogprobs) implements Serializable {
+
+    /** openai: the endpoint of next-token log-probabilities (few-shot): legacy completions or chat. */
+    public enum LogprobsApi { COMPLETIONS, CHAT }
 
     /** What the embedded generator writes: every sample ({@code ngram}) or also public copies. */
     public enum Mode { NGRAM, PUBLIC }
@@ -365,7 +370,7 @@ public record JobConfig(
     public Generator withPromptTemplatesDir(String dir) {
       return new Generator(type, baseUrl, model, apiKeyEnv, temperature, maxTokens, keywords, dir, maxConcurrency, maxAttempts,
           timeoutSeconds, mode, publicCorpus, publicFormat, publicTextColumn, publicLabelColumn, publicShare, publicNeighbours,
-          publicImageColumn, imageApi, imageSize, imagePrompt);
+          publicImageColumn, imageApi, imageSize, imagePrompt, logprobsApi, maxTopLogprobs);
     }
 
     /** True when the embedded generator learns from a user-given public corpus, not the built-in one. */
@@ -400,6 +405,8 @@ public record JobConfig(
       e.require(imageSize != null && imageSize.strip().toLowerCase(Locale.ROOT).matches("auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4}"),
           "generator.image_size", "'auto' or WIDTHxHEIGHT such as 512x512");
       e.requireText(imagePrompt, "generator.image_prompt", "a prompt (with {label} for the label)");
+      e.require(logprobsApi != null, "generator.logprobs_api", Modes.oneOf(LogprobsApi.class));
+      e.require(maxTopLogprobs >= 1, "generator.max_top_logprobs", "an integer >= 1 (the server's cap on top log-probabilities per request)");
       if (type == ModelType.IMAGE_SIM) {
         e.require(hasPublicCorpus(), "generator.public_corpus", "the public images of the image-sim generator (Parquet or JSON Lines)");
         e.requireText(publicImageColumn, "generator.public_image_column", "a column name");

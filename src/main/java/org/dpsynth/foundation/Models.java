@@ -88,7 +88,8 @@ public final class Models {
       case OPENAI -> {
         OpenAiSettings.Builder b = settings(cfg.baseUrl(), cfg.model(), cfg.apiKeyEnv(), cacheDir,
             cfg.maxConcurrency(), cfg.maxAttempts(), cfg.timeoutSeconds())
-            .temperature(cfg.temperature()).maxTokens(cfg.maxTokens());
+            .temperature(cfg.temperature()).maxTokens(cfg.maxTokens())
+            .logprobsApi(OpenAiSettings.LogprobsApi.valueOf(cfg.logprobsApi().name())).maxTopLogprobs(cfg.maxTopLogprobs());
         if (cfg.promptTemplatesDir() != null && !cfg.promptTemplatesDir().isBlank()) {
           b.promptTemplatesDir(Path.of(cfg.promptTemplatesDir()));
         }

@@ -115,7 +115,7 @@ class HdfsMiniClusterIT {
     org.dpsynth.config.JobConfig.Generator onHdfs = new org.dpsynth.config.JobConfig.Generator(org.dpsynth.config.JobConfig.ModelType.OPENAI, "http://127.0.0.1:9/v1", "m",
         g.apiKeyEnv(), g.temperature(), g.maxTokens(), g.keywords(), g.promptTemplatesDir(), g.maxConcurrency(),
         g.maxAttempts(), g.timeoutSeconds(), g.mode(), g.publicCorpus(), g.publicFormat(), g.publicTextColumn(),
-        g.publicLabelColumn(), g.publicShare(), g.publicNeighbours(), g.publicImageColumn(), g.imageApi(), g.imageSize(), g.imagePrompt()).withPromptTemplatesDir(root + "/dpsynth/prompts");
+        g.publicLabelColumn(), g.publicShare(), g.publicNeighbours(), g.publicImageColumn(), g.imageApi(), g.imageSize(), g.imagePrompt(), g.logprobsApi(), g.maxTopLogprobs()).withPromptTemplatesDir(root + "/dpsynth/prompts");
     assertEquals(1, JobFiles.shipPromptTemplates(spark, onHdfs));
     Path here = Path.of(JobFiles.promptTemplatesHere(onHdfs).promptTemplatesDir());
     assertEquals("HDFS-TEMPLATE about {label}", java.nio.file.Files.readString(here.resolve("random.txt")));

@@ -250,6 +250,9 @@ public final class OpenAiGenerator implements Generator {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
+    // Servers refuse more than their cap (OpenAI chat 20, legacy completions 5, vLLM 20 by default):
+    // never ask for more than maxTopLogprobs; tokens below the answer count as unseen.
+    int asked = Math.min(k, settings.maxTopLogprobs());
     ObjectNode req = client.newRequest();
     String endpoint;
     if (settings.logprobsApi() == OpenAiSettings.LogprobsApi.CHAT) {
@@ -258,17 +261,17 @@ public final class OpenAiGenerator implements Generator {
       msg.put("role", "user");
       msg.put("content", prompt);
       req.put("logprobs", true);
-      req.put("top_logprobs", k);
+      req.put("top_logprobs", asked);
     } else {
       endpoint = OpenAiClient.COMPLETIONS;
       req.put("prompt", prompt);
-      req.put("logprobs", k);
+      req.put("logprobs", asked);
     }
     req.put("max_tokens", 1);
     req.put("temperature", 0);
     req.put("seed", 0);
     List<TokenLogProb> all = client.post(endpoint, req, OpenAiGenerator::parseTopLogprobs);
-    return all.size() > k ? List.copyOf(all.subList(0, k)) : all;
+    return all.size() > asked ? List.copyOf(all.subList(0, asked)) : all;
   }
 
   /**

@@ -39,6 +39,9 @@ import java.util.regex.Pattern;
  * @param embeddingMaxChars inputs longer than this are cut before embedding and counted as
  *     truncated
  * @param logprobsApi which endpoint {@code topTokens} uses: legacy completions or chat
+ * @param maxTopLogprobs the most top log-probabilities one request may ask for (servers cap it:
+ *     OpenAI chat {@code top_logprobs} 20, OpenAI legacy completions {@code logprobs} 5, vLLM's
+ *     {@code --max-logprobs} 20 by default); {@code topTokens} never asks for more
  */
 public record OpenAiSettings(
     String baseUrl,
@@ -57,7 +60,8 @@ public record OpenAiSettings(
     int targetWords,
     int embeddingDimensions,
     int embeddingMaxChars,
-    LogprobsApi logprobsApi)
+    LogprobsApi logprobsApi,
+    int maxTopLogprobs)
     implements Serializable {
 
   private static final long serialVersionUID = 1L;
@@ -105,6 +109,7 @@ public record OpenAiSettings(
     atLeast("embeddingDimensions", embeddingDimensions, 0);
     atLeast("embeddingMaxChars", embeddingMaxChars, 1);
     Objects.requireNonNull(logprobsApi, "logprobsApi: must be COMPLETIONS or CHAT");
+    atLeast("maxTopLogprobs", maxTopLogprobs, 1);
   }
 
   /** Defaults suitable for a hosted API; change what you need with {@link #toBuilder()}. */
@@ -187,6 +192,7 @@ public record OpenAiSettings(
     private final int embeddingDimensions;
     private final int embeddingMaxChars;
     private final LogprobsApi logprobsApi;
+    private final int maxTopLogprobs;
 
     SerialForm(OpenAiSettings s) {
       baseUrl = s.baseUrl;
@@ -206,6 +212,7 @@ public record OpenAiSettings(
       embeddingDimensions = s.embeddingDimensions;
       embeddingMaxChars = s.embeddingMaxChars;
       logprobsApi = s.logprobsApi;
+      maxTopLogprobs = s.maxTopLogprobs;
     }
 
     private Object readResolve() {
@@ -226,7 +233,8 @@ public record OpenAiSettings(
           targetWords,
           embeddingDimensions,
           embeddingMaxChars,
-          logprobsApi);
+          logprobsApi,
+          maxTopLogprobs);
     }
   }
 
@@ -249,6 +257,7 @@ public record OpenAiSettings(
     private int embeddingDimensions;
     private int embeddingMaxChars = 16_000;
     private LogprobsApi logprobsApi = LogprobsApi.COMPLETIONS;
+    private int maxTopLogprobs = 20;
 
     private Builder(String baseUrl, String model) {
       this.baseUrl = baseUrl;
@@ -273,6 +282,7 @@ public record OpenAiSettings(
       embeddingDimensions = s.embeddingDimensions;
       embeddingMaxChars = s.embeddingMaxChars;
       logprobsApi = s.logprobsApi;
+      maxTopLogprobs = s.maxTopLogprobs;
     }
 
     public Builder baseUrl(String v) {
@@ -365,6 +375,11 @@ public record OpenAiSettings(
       return this;
     }
 
+    public Builder maxTopLogprobs(int v) {
+      maxTopLogprobs = v;
+      return this;
+    }
+
     public OpenAiSettings build() {
       return new OpenAiSettings(
           baseUrl,
@@ -383,7 +398,8 @@ public record OpenAiSettings(
           targetWords,
           embeddingDimensions,
           embeddingMaxChars,
-          logprobsApi);
+          logprobsApi,
+          maxTopLogprobs);
     }
   }
 }

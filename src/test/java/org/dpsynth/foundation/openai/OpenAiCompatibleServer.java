@@ -244,6 +244,7 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
   private volatile double faultRate;
   private volatile Random faultRandom = new Random(0);
   private volatile Duration latency = Duration.ZERO;
+  private volatile int maxTopLogprobs = Integer.MAX_VALUE;
   private volatile Duration randomHang = Duration.ZERO;
 
   private OpenAiCompatibleServer(int port, int dimension, Duration maxLifetime) throws IOException {
@@ -326,6 +327,15 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
   public OpenAiCompatibleServer faultRate(double rate, long seed) {
     this.faultRandom = new Random(seed);
     this.faultRate = rate;
+    return this;
+  }
+
+  /**
+   * Refuse (400, as OpenAI and vLLM do) any request asking for more than {@code cap} top
+   * log-probabilities: chat {@code top_logprobs} or completions {@code logprobs}.
+   */
+  public OpenAiCompatibleServer maxTopLogprobs(int cap) {
+    this.maxTopLogprobs = cap;
     return this;
   }
 
@@ -446,6 +456,11 @@ public final class OpenAiCompatibleServer implements AutoCloseable {
       }
       if (req == null || !req.path("model").isTextual()) {
         error(ex, 400, "model is required", "invalid_request_error", "missing_model");
+        return;
+      }
+      int askedLogprobs = path.endsWith("/chat/completions") ? req.path("top_logprobs").asInt(0) : req.path("logprobs").asInt(0);
+      if (askedLogprobs > maxTopLogprobs) {
+        error(ex, 400, "top log-probabilities must be at most " + maxTopLogprobs, "invalid_request_error", "invalid_value");
         return;
       }
       sleep(latency);

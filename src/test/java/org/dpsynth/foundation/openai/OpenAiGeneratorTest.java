@@ -227,6 +227,51 @@ class OpenAiGeneratorTest extends WithOpenAiServer {
   }
 
   @Test
+  void noRequestAsksForMoreTopLogprobsThanTheServersCap() {
+    server.maxTopLogprobs(20);
+    try {
+      for (OpenAiSettings.LogprobsApi api : OpenAiSettings.LogprobsApi.values()) {
+        // the server's 10 most likely tokens for the prompt as it sees it (chat joins messages with '\n')
+        List<String> candidates = new ArrayList<>();
+        for (Object[] t : OpenAiCompatibleServer.topLogprobs(api == OpenAiSettings.LogprobsApi.CHAT ? "Topic:\n" : "Topic:", 10)) {
+          candidates.add((String) t[0]);
+        }
+        // logProbs of 10 candidates would ask for max(20, 50) = 50 tokens; the cap of 20 holds.
+        try (OpenAiGenerator g = new OpenAiGenerator(new OpenAiClient(fast(server).logprobsApi(api).build(), ENV))) {
+          server.resetStats();
+          double[] lp = g.logProbs("Topic:", candidates);
+          assertEquals(10, lp.length);
+          assertTrue(Double.isFinite(lp[0]), api + ": the most likely candidate is seen");
+          JsonNode req = server.requests().get(0).json();
+          assertEquals(20, api == OpenAiSettings.LogprobsApi.CHAT ? req.path("top_logprobs").asInt() : req.path("logprobs").asInt());
+          assertEquals(20, g.topTokens("Topic:", 100).size());
+        }
+      }
+      // A cap above the server's is refused by the server: the test server does enforce it.
+      try (OpenAiGenerator g = new OpenAiGenerator(new OpenAiClient(fast(server).maxTopLogprobs(50).build(), ENV))) {
+        assertThrows(RuntimeException.class, () -> g.logProbs("Topic:", List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")));
+      }
+    } finally {
+      server.maxTopLogprobs(Integer.MAX_VALUE);
+    }
+  }
+
+  @Test
+  void theLogprobsKeysOfAJobConfigReachTheRequests() {
+    org.dpsynth.config.JobConfig cfg = org.dpsynth.config.ConfigLoader.load(null, List.of("labels.names=[a]",
+        "generator.type=openai", "generator.base_url=" + server.baseUrl(), "generator.model=m", "generator.max_attempts=1",
+        "generator.logprobs_api=chat", "generator.max_top_logprobs=7"));
+    server.resetStats();
+    List<TokenLogProb> top = org.dpsynth.foundation.Models.generator(cfg.generator(), null).topTokens("Topic:", 30);
+    assertEquals(7, top.size());
+    assertTrue(server.requests().get(0).path().endsWith("/v1/chat/completions"));
+    assertEquals(7, server.requests().get(0).json().path("top_logprobs").asInt());
+    org.dpsynth.config.ConfigException bad = assertThrows(org.dpsynth.config.ConfigException.class,
+        () -> org.dpsynth.config.ConfigLoader.load(null, List.of("labels.names=[a]", "generator.max_top_logprobs=0")));
+    assertTrue(bad.getMessage().contains("generator.max_top_logprobs"), bad.getMessage());
+  }
+
+  @Test
   void logprobsParserAcceptsBothFormatsAndRejectsMissing() throws Exception {
     JsonNode completions =
         OpenAiClient.JSON.readTree(
