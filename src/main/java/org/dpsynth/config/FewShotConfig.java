@@ -88,6 +88,10 @@ public record FewShotConfig(
     privacy.validate(errors);
     fewshot.validate(errors);
     generator.validate(errors);
+    if (generator.type() == JobConfig.ModelType.OPENAI) {
+      errors.require(fewshot.candidates() <= generator.maxTopLogprobs(), "fewshot.candidates",
+          "at most generator.max_top_logprobs (" + generator.maxTopLogprobs() + "), the server's cap on top log-probabilities");
+    }
     output.validate(errors, input);
     eval.validate(errors);
     budget.validate(errors);

@@ -121,6 +121,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void fewShotOverAnEndpointAsksForNoMoreCandidatesThanTheServersLogprobCap() {
+    List<String> openai = List.of("labels.names=[a]", "generator.type=openai", "generator.base_url=http://127.0.0.1:9/v1",
+        "generator.model=m", "generator.max_top_logprobs=5");
+    ConfigException e = assertThrows(ConfigException.class, () -> FewShotConfig.load(null, openai));
+    assertTrue(e.getMessage().contains("fewshot.candidates") && e.getMessage().contains("generator.max_top_logprobs (5)"), e.getMessage());
+    List<String> five = new java.util.ArrayList<>(openai);
+    five.add("fewshot.candidates=5");
+    assertEquals(5, FewShotConfig.load(null, five).fewshot().candidates());
+    assertEquals(20, FewShotConfig.load(null, List.of("labels.names=[a]", "generator.max_top_logprobs=5")).fewshot().candidates(),
+        "the embedded generator has no cap");
+  }
+
+  @Test
   void dpftRefusesALabelBudgetShareItsCountNoiseAlreadySets() {
     ConfigException e = assertThrows(ConfigException.class, () -> DpftConfig.load(null,
         List.of("labels.names=[a, b]", "labels.proportions=dp", "labels.budget_share=0.5")));
